@@ -1,0 +1,196 @@
+"""Load the catalog: papers/*.yaml + catalog/taxonomy.yaml + reproductions/*/card.yaml.
+
+Loading never stops at the first bad file: every problem becomes a ``Finding`` with a file and
+a line, and the records that did load are returned. YAML is read with the safe loader only
+(a ``!!python`` tag is an error, never executed), files above ``MAX_BYTES`` are refused unread.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from .model import Catalog, Paper, Source, Taxonomy
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_BYTES = 64 * 1024  # a paper record is a few hundred bytes; 64 KB leaves room for BibTeX
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem: printed as ``path:line: message (fix)``."""
+
+    path: str
+    line: int
+    message: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        fix = f" ({self.fix})" if self.fix else ""
+        return f"{self.path}:{self.line}: {self.message}{fix}"
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a mapping with the same key twice (YAML keeps the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate field {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: Path, rel: str) -> tuple[object, dict[str, int]]:
+    """Parse one YAML file safely; return (data, top-level field -> line).
+
+    Raises ``LoadError`` carrying a Finding on any problem."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise LoadError(Finding(rel, 1, f"file is {size} bytes, over the {MAX_BYTES}-byte limit",
+                                "a paper record is a few lines; remove the bulk"))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise LoadError(Finding(rel, 1, f"not UTF-8 text ({err.reason})", "save the file as UTF-8"))
+    try:
+        node = yaml.compose(text, Loader=_UniqueKeyLoader)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else 1
+        problem = " ".join(str(err.problem or err.context or "invalid YAML").split())
+        fix = "only plain YAML is accepted: no tags such as !!python" if "tag" in problem \
+            else "fix the YAML syntax"
+        raise LoadError(Finding(rel, line, f"YAML error: {problem}", fix))
+    except yaml.YAMLError as err:
+        raise LoadError(Finding(rel, 1, f"YAML error: {err}", "fix the YAML syntax"))
+    lines = {"": 1}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            lines[str(key_node.value)] = key_node.start_mark.line + 1
+    return data, lines
+
+
+class LoadError(Exception):
+    def __init__(self, finding: Finding):
+        super().__init__(str(finding))
+        self.finding = finding
+
+
+def _schema_findings(rel: str, lines: dict[str, int], err: ValidationError) -> list[Finding]:
+    out = []
+    for e in err.errors():
+        loc = [str(x) for x in e["loc"]]
+        where = ".".join(loc) or "record"
+        line = lines.get(loc[0], 1) if loc else 1
+        if e["type"] == "extra_forbidden":
+            msg, fix = f"unknown field '{where}'", "see CONTRIBUTING.md for the allowed fields"
+        elif e["type"] == "missing":
+            msg, fix = f"missing field '{where}'", f"add '{loc[-1]}:'"
+        elif e["type"] == "string_pattern_mismatch":
+            msg = f"field '{where}' has a bad format"
+            fix = {"key": "lowercase letters, digits and single hyphens",
+                   "date": "write YYYY-MM, e.g. 2024-07",
+                   "arxiv": "write the bare id, e.g. 2407.01392 (no 'v2', no URL)"}.get(loc[0], "")
+        else:
+            msg, fix = f"field '{where}': {e['msg']}", ""
+        out.append(Finding(rel, line, msg, fix))
+    return out
+
+
+def load_taxonomy(path: Path | None = None) -> Taxonomy:
+    path = path or ROOT / "catalog" / "taxonomy.yaml"
+    data, _ = read_yaml(path, str(path))
+    return Taxonomy.from_dict(data)
+
+
+def load_paper(path: Path, rel: str) -> tuple[Paper | None, Source, list[Finding]]:
+    source = Source(rel, {"": 1})
+    try:
+        data, lines = read_yaml(path, rel)
+    except LoadError as err:
+        return None, source, [err.finding]
+    source = Source(rel, lines)
+    if not isinstance(data, dict):
+        return None, source, [Finding(rel, 1, "a paper record must be a YAML mapping",
+                                      "start with 'key: <file name>'")]
+    # YAML reads 2024-07-01 as a date and 2024 as int: say what to write instead of crashing.
+    if "date" in data and not isinstance(data["date"], str):
+        return None, source, [Finding(rel, lines.get("date", 1),
+                                      f"field 'date' must be a YYYY-MM string, got {data['date']!r}",
+                                      "write e.g. date: \"2024-07\"")]
+    if "arxiv" in data and isinstance(data["arxiv"], (int, float)):
+        return None, source, [Finding(rel, lines.get("arxiv", 1),
+                                      "field 'arxiv' must be a quoted string",
+                                      f"write arxiv: \"{data['arxiv']}\" with quotes")]
+    try:
+        return Paper.model_validate(data), source, []
+    except ValidationError as err:
+        return None, source, _schema_findings(rel, lines, err)
+
+
+def load_reproductions(root: Path) -> tuple[dict[str, dict], list[Finding]]:
+    """Reproduction cards keyed by paper key, with the latest result record when present."""
+    cards, findings = {}, []
+    for card_path in sorted((root / "reproductions").glob("*/card.yaml")):
+        rel = card_path.relative_to(root).as_posix()
+        try:
+            card, lines = read_yaml(card_path, rel)
+        except LoadError as err:
+            findings.append(err.finding)
+            continue
+        if not isinstance(card, dict) or not card.get("paper"):
+            findings.append(Finding(rel, 1, "card has no 'paper' field", "name the paper key"))
+            continue
+        card = dict(card, folder=card_path.parent.name, path=rel, paper_line=lines.get("paper", 1))
+        results = {}
+        for res in sorted((card_path.parent / "results").glob("*.json")):
+            try:
+                results[res.stem] = json.loads(res.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as err:
+                findings.append(Finding(res.relative_to(root).as_posix(), 1,
+                                        f"unreadable result record: {err}", "rerun the reproduction"))
+        card["results"] = results
+        cards[card["paper"]] = card
+    return cards, findings
+
+
+def load_catalog(root: Path | None = None, papers_dir: Path | None = None) -> Catalog:
+    """Load everything under ``root`` (the repository by default)."""
+    root = Path(root or ROOT)
+    papers_dir = Path(papers_dir or root / "papers")
+    taxonomy = load_taxonomy(root / "catalog" / "taxonomy.yaml"
+                             if (root / "catalog" / "taxonomy.yaml").exists() else None)
+    papers, sources, findings = {}, {}, []
+    for path in sorted(papers_dir.glob("*.yaml")):
+        try:
+            rel = path.relative_to(root).as_posix()
+        except ValueError:
+            rel = path.as_posix()
+        paper, source, problems = load_paper(path, rel)
+        findings += problems
+        stem = path.stem
+        sources[paper.key if paper else stem] = source
+        if paper is None:
+            continue
+        if paper.key in papers:  # the key-equals-file-name check reports the clash
+            sources[f"{paper.key}@{stem}"] = source
+            findings.append(Finding(rel, source.line("key"), f"key '{paper.key}' is already used by "
+                                    f"{sources[paper.key].path}", "choose another key"))
+            continue
+        papers[paper.key] = paper
+    for other in sorted(papers_dir.iterdir()) if papers_dir.exists() else []:
+        if other.is_file() and other.suffix != ".yaml":
+            findings.append(Finding(other.relative_to(root).as_posix() if other.is_relative_to(root)
+                                    else other.as_posix(), 1, "not a .yaml file",
+                                    "paper records are named <key>.yaml"))
+    cards, card_findings = load_reproductions(root)
+    papers = dict(sorted(papers.items()))
+    return Catalog(papers, taxonomy, sources, cards, findings + card_findings)

@@ -1,0 +1,139 @@
+"""The paper record and the taxonomy: the contract between the data and every renderer.
+
+A record is one ``papers/<key>.yaml`` file. The schema is pydantic; unknown fields are refused
+(a typo must not pass silently). Semantic checks that need the whole catalog (duplicates,
+lineage, taxonomy membership) live in ``checks.py``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+KEY_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+ARXIV_PATTERN = r"^\d{4}\.\d{4,5}$"
+DATE_PATTERN = r"^(19|20)\d\d-(0[1-9]|1[0-2])$"
+
+
+class Links(BaseModel):
+    """Where to find the paper's artefacts. Every link is https (checked in checks.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project: Optional[str] = None
+    code: Optional[str] = None
+    weights: Optional[str] = None
+    other: list[str] = Field(default_factory=list)
+
+    def all(self) -> list[tuple[str, str]]:
+        """(field, url) pairs in a stable order."""
+        pairs = [(name, getattr(self, name)) for name in ("project", "code", "weights")]
+        pairs += [("other", url) for url in self.other]
+        return [(name, url) for name, url in pairs if url]
+
+
+class Paper(BaseModel):
+    """One paper of the catalog."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    key: str = Field(pattern=KEY_PATTERN, description="Equals the file name without .yaml.")
+    name: str = Field(min_length=1, max_length=80, description="Short name shown in lists.")
+    title: str = Field(min_length=1, max_length=400)
+    authors: list[str] = Field(default_factory=list, description="Full names, paper order.")
+    date: str = Field(pattern=DATE_PATTERN, description="YYYY-MM of the first public version.")
+    venue: Optional[str] = None
+    arxiv: Optional[str] = Field(default=None, pattern=ARXIV_PATTERN)
+    links: Links = Field(default_factory=Links)
+    section: str = Field(description="<area>/<section> from catalog/taxonomy.yaml.")
+    tags: list[str] = Field(default_factory=list)
+    builds_on: list[str] = Field(default_factory=list, description="Keys of papers it extends.")
+    summary: Optional[str] = Field(default=None, max_length=400)
+    bibtex: Optional[str] = Field(default=None, description="Override for the generated entry.")
+
+    @field_validator("authors", "tags", "builds_on")
+    @classmethod
+    def _no_blank_items(cls, values: list[str]) -> list[str]:
+        if any(not isinstance(v, str) or not v.strip() for v in values):
+            raise ValueError("list items must be non-empty strings")
+        return [v.strip() for v in values]
+
+    @property
+    def year(self) -> int:
+        return int(self.date[:4])
+
+    @property
+    def area(self) -> str:
+        return self.section.split("/", 1)[0]
+
+    @property
+    def arxiv_url(self) -> Optional[str]:
+        return f"https://arxiv.org/abs/{self.arxiv}" if self.arxiv else None
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str  # "<area>/<section>"
+    title: str
+    about: str
+    area: str
+    area_title: str
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    areas: list[dict]  # [{"id", "title", "about", "sections": [Section, ...]}]
+    sections: dict[str, Section]  # ordered as in the file
+    tags: dict[str, str]
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Taxonomy":
+        areas, sections = [], {}
+        for area in data["areas"]:
+            secs = []
+            for s in area["sections"]:
+                sec = Section(f"{area['id']}/{s['id']}", s["title"], " ".join(s["about"].split()),
+                              area["id"], area["title"])
+                sections[sec.id] = sec
+                secs.append(sec)
+            areas.append({"id": area["id"], "title": area["title"], "about": area["about"],
+                          "sections": secs})
+        return cls(areas=areas, sections=sections, tags=dict(data.get("tags") or {}))
+
+
+@dataclass
+class Catalog:
+    """Everything loaded: records (by key, sorted), where each field sits, the taxonomy,
+    the reproduction cards, and the problems met while loading."""
+
+    papers: dict[str, Paper]
+    taxonomy: Taxonomy
+    sources: dict[str, "Source"] = field(default_factory=dict)
+    reproductions: dict[str, dict] = field(default_factory=dict)  # paper key -> card (+ result)
+    load_findings: list = field(default_factory=list)
+
+    def in_section(self, section_id: str) -> list[Paper]:
+        """A section's papers in date order (oldest first), ties by key."""
+        return sorted((p for p in self.papers.values() if p.section == section_id),
+                      key=lambda p: (p.date, p.key))
+
+    def built_upon_by(self, key: str) -> list[str]:
+        return sorted(k for k, p in self.papers.items() if key in p.builds_on)
+
+
+@dataclass
+class Source:
+    """Where a record came from, for file:line messages."""
+
+    path: str  # relative path, e.g. papers/self-forcing.yaml
+    lines: dict[str, int]  # top-level field -> 1-based line; "" -> 1
+
+    def line(self, field_name: str = "") -> int:
+        return self.lines.get(field_name.split(".")[0], 1)
+
+
+def normalise_title(title: str) -> str:
+    """Lower-case, letters and digits only: the key for duplicate detection by title."""
+    return re.sub(r"[^a-z0-9]+", "", title.lower())
