@@ -1,0 +1,203 @@
+"""Cards, claims and result records: the contract between a reproduction and the catalog.
+
+A card (``reproductions/<folder>/card.yaml``) states what a reproduction claims; a result record
+(``results/<tag>.json``) states what one run measured. Claims are judged in one place
+(:func:`judge`): a model that failed the context-use gate gets "not learned", a claim whose
+quantities were not measured gets "not run", otherwise the card's ``comparison`` is evaluated
+on the measured numbers. Comparisons are parsed with :mod:`ast` and only arithmetic,
+comparisons, ``and``/``or``/``not``, numbers and measured names are allowed: nothing in a card
+is ever executed.
+"""
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from pathlib import Path
+from typing import Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from catalog.loader import Finding, LoadError, read_yaml
+
+VERDICTS = ("holds", "does not hold", "not learned", "not run")
+RECORD_KEYS = ("paper", "scale", "created", "seed", "device", "commit", "versions", "wall_time_s",
+               "protocol", "gate", "metrics", "curves", "claims", "figures")
+
+
+class Claim(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    statement: str
+    source: str
+    metric: str
+    comparison: str
+    threshold: Union[float, int, str]
+    scale: Literal["smoke", "full"]
+    test: str = Field(description="pytest node id, e.g. tests/repro/test_x.py::test_y")
+
+
+class Reported(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    what: str
+    value: Union[float, int, str]
+    source: str
+
+
+class Card(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    paper: str
+    title: str
+    reproduced: list[str]
+    not_reproduced: list[str] = Field(default_factory=list)
+    claims: list[Claim]
+    reported: list[Reported] = Field(default_factory=list)
+    calibration: Optional[dict] = None  # free-form: thresholds' provenance, seeds they held on
+
+    def claims_at(self, scale: str) -> list[Claim]:
+        return [c for c in self.claims if c.scale == scale]
+
+
+def load_card(path: Path, root: Path | None = None) -> tuple[Card | None, list[Finding]]:
+    """Read and validate one card; problems come back as findings with the field's line."""
+    rel = path.relative_to(root).as_posix() if root else path.as_posix()
+    try:
+        data, lines = read_yaml(path, rel)
+    except LoadError as err:
+        return None, [err.finding]
+    try:
+        card = Card.model_validate(data)
+    except ValidationError as err:
+        out = []
+        for e in err.errors():
+            loc = ".".join(str(p) for p in e["loc"])
+            out.append(Finding(rel, lines.get(str(e["loc"][0]) if e["loc"] else "", 1),
+                               f"{loc}: {e['msg']}", "see reproductions/README.md"))
+        return None, out
+    findings = []
+    for claim in card.claims:
+        try:
+            comparison_names(claim.comparison)
+        except ValueError as err:
+            findings.append(Finding(rel, lines.get("claims", 1), f"claim {claim.id}: {err}",
+                                    "use numbers, measured names, arithmetic and comparisons"))
+        test_file, _, test_name = claim.test.partition("::")
+        test_path = (root or Path(".")) / test_file
+        if not test_name or not test_path.is_file() or f"def {test_name.split('[')[0]}(" not in \
+                test_path.read_text(encoding="utf-8"):
+            findings.append(Finding(rel, lines.get("claims", 1),
+                                    f"claim {claim.id}: test {claim.test} not found",
+                                    "name an existing pytest node id"))
+    if len({c.id for c in card.claims}) != len(card.claims):
+        findings.append(Finding(rel, lines.get("claims", 1), "claim ids repeat", "make ids unique"))
+    return card, findings
+
+
+# ---- safe evaluation of a claim's comparison -------------------------------------------------
+
+_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+           ast.Div: operator.truediv}
+_CMPOPS = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+           ast.Eq: operator.eq, ast.NotEq: operator.ne}
+
+
+def _walk(node: ast.AST, env: dict | None):
+    """Evaluate (env given) or only validate and collect names (env None)."""
+    if isinstance(node, ast.Expression):
+        return _walk(node.body, env)
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+            and not isinstance(node.value, bool):
+        return node.value if env is not None else set()
+    if isinstance(node, ast.Name):
+        return env[node.id] if env is not None else {node.id}
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Not)):
+        v = _walk(node.operand, env)
+        if env is None:
+            return v
+        return -v if isinstance(node.op, ast.USub) else not v
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        a, b = _walk(node.left, env), _walk(node.right, env)
+        return (a | b) if env is None else _BINOPS[type(node.op)](a, b)
+    if isinstance(node, ast.BoolOp):
+        vals = [_walk(v, env) for v in node.values]
+        if env is None:
+            return set().union(*vals)
+        return all(vals) if isinstance(node.op, ast.And) else any(vals)
+    if isinstance(node, ast.Compare) and all(type(o) in _CMPOPS for o in node.ops):
+        vals = [_walk(node.left, env)] + [_walk(c, env) for c in node.comparators]
+        if env is None:
+            return set().union(*vals)
+        return all(_CMPOPS[type(op)](vals[i], vals[i + 1]) for i, op in enumerate(node.ops))
+    raise ValueError(f"comparison may not contain {type(node).__name__}")
+
+
+def _parse(expr: str) -> ast.Expression:
+    try:
+        return ast.parse(expr, mode="eval")
+    except SyntaxError as err:
+        raise ValueError(f"comparison {expr!r} does not parse: {err.msg}") from None
+
+
+def comparison_names(expr: str) -> set[str]:
+    """The measured quantities a comparison reads (raises ValueError if it is not allowed)."""
+    return _walk(_parse(expr), None)
+
+
+def evaluate(expr: str, measured: dict[str, float]) -> bool:
+    """True when the comparison holds on the measured numbers (names must all be present)."""
+    return bool(_walk(_parse(expr), measured))
+
+
+# ---- verdicts and the context-use gate ---------------------------------------------------------
+
+def context_gate(err_with_context: float, err_without_context: float, max_ratio: float) -> dict:
+    """The context-use gate: reconstructing a frame from (near) pure noise must be far more
+    accurate with the true context than the context-free baseline (the mean frame).
+    ``max_ratio`` is the largest allowed ratio of the two errors."""
+    ratio = err_with_context / max(err_without_context, 1e-12)
+    return {"passed": bool(ratio <= max_ratio),
+            "measured": {"err_with_context": err_with_context,
+                         "err_without_context": err_without_context,
+                         "ratio": ratio, "max_ratio": max_ratio}}
+
+
+def judge(card: Card, scale: str, measured: dict[str, float], gate_passed: bool,
+          only: list[str] | None = None) -> list[dict]:
+    """Verdicts for the card's claims at ``scale`` (optionally only the ids in ``only``)."""
+    out = []
+    for claim in card.claims_at(scale):
+        if only is not None and claim.id not in only:
+            continue
+        names = sorted(comparison_names(claim.comparison))
+        values = {n: measured[n] for n in names if n in measured}
+        if len(values) < len(names) or any(not math.isfinite(float(v)) for v in values.values()):
+            verdict = "not run"
+        elif not gate_passed:
+            verdict = "not learned"
+        else:
+            verdict = "holds" if evaluate(claim.comparison, values) else "does not hold"
+        out.append({"id": claim.id, "verdict": verdict, "measured": values,
+                    "threshold": claim.threshold})
+    return out
+
+
+def validate_record(record: dict, card: Card | None = None) -> list[str]:
+    """Problems with a result record (empty list: it is well formed)."""
+    problems = [f"missing key {k!r}" for k in RECORD_KEYS if k not in record]
+    problems += [f"unknown key {k!r}" for k in record if k not in RECORD_KEYS]
+    gate = record.get("gate", {})
+    if not isinstance(gate, dict) or "passed" not in gate or "measured" not in gate:
+        problems.append("gate must have 'passed' and 'measured'")
+    for c in record.get("claims", []):
+        if c.get("verdict") not in VERDICTS:
+            problems.append(f"claim {c.get('id')}: verdict {c.get('verdict')!r} not in {VERDICTS}")
+        if card is not None and c.get("id") not in {x.id for x in card.claims}:
+            problems.append(f"claim {c.get('id')!r} is not on the card")
+    if record.get("scale") not in ("smoke", "full"):
+        problems.append("scale must be smoke or full")
+    if card is not None and record.get("paper") != card.paper:
+        problems.append(f"paper {record.get('paper')!r} differs from the card's {card.paper!r}")
+    return problems

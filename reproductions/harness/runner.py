@@ -1,0 +1,197 @@
+"""`awm repro list|run|check`: discover reproductions, run one, write and check result records.
+
+A reproduction is any folder ``reproductions/<folder>/`` holding a ``card.yaml`` and a
+``repro.py`` that defines ``run(ctx: RunContext) -> dict`` (see reproductions/README.md).
+Folder names may contain hyphens, so the folder is imported as a package under a synthetic
+name (``awm_repro_<folder with underscores>``); its modules import each other relatively.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .card import Card, load_card, validate_record
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class RunContext:
+    """What a reproduction's ``run`` receives."""
+
+    folder: Path          # reproductions/<folder>
+    card: Card
+    scale: str            # "smoke" | "full"
+    seed: int
+    resume: bool          # continue from the checkpoints in run_dir
+    run_dir: Path         # checkpoints and logs (git-ignored): <folder>/runs/<tag>
+    results_dir: Path     # result records and figures (committed): <folder>/results
+    tag: str              # "smoke", "full", or "smoke-seed1": prefix for figure file names
+
+    @property
+    def device(self):
+        from .train import auto_device
+        return auto_device()
+
+
+def discover(root: Path = ROOT) -> dict[str, Path]:
+    """folder name -> folder path, for every reproduction with a card."""
+    return {p.parent.name: p.parent for p in sorted((root / "reproductions").glob("*/card.yaml"))}
+
+
+def resolve(key: str, root: Path = ROOT) -> Path:
+    """A folder name or a paper key -> the reproduction folder (KeyError if none)."""
+    found = discover(root)
+    if key in found:
+        return found[key]
+    for folder in found.values():
+        card, _ = load_card(folder / "card.yaml", root)
+        if card is not None and card.paper == key:
+            return folder
+    raise KeyError(key)
+
+
+def import_module(folder: Path, name: str = "repro"):
+    """Import ``<folder>/<name>.py`` as a module of a package made from the folder."""
+    pkg = "awm_repro_" + folder.name.replace("-", "_")
+    if pkg not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            pkg, folder / "__init__.py" if (folder / "__init__.py").exists() else None,
+            submodule_search_locations=[str(folder)])
+        if spec is None:  # no __init__.py: a namespace-like package
+            spec = importlib.machinery.ModuleSpec(pkg, None, is_package=True)
+            spec.submodule_search_locations = [str(folder)]
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[pkg] = module
+        if spec.loader is not None:
+            spec.loader.exec_module(module)
+    return importlib.import_module(f"{pkg}.{name}")
+
+
+def environment() -> dict:
+    """Device, versions and commit for a result record."""
+    import numpy
+    import torch
+    from .train import auto_device
+    device = auto_device()
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+    else:
+        name = f"cpu ({torch.get_num_threads()} threads)"
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {"device": name, "commit": commit,
+            "versions": {"python": platform.python_version(), "torch": torch.__version__,
+                         "numpy": numpy.__version__}}
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def run_one(folder: Path, scale: str, seed: int = 0, resume: bool = False,
+            root: Path = ROOT, results_dir: Path | None = None) -> dict:
+    """Run a reproduction and write its result record; returns the record."""
+    card, findings = load_card(folder / "card.yaml", root)
+    if card is None:
+        raise ValueError("; ".join(map(str, findings)))
+    tag = scale if seed == 0 else f"{scale}-seed{seed}"
+    ctx = RunContext(folder=folder, card=card, scale=scale, seed=seed, resume=resume,
+                     run_dir=folder / "runs" / tag, results_dir=results_dir or folder / "results",
+                     tag=tag)
+    ctx.run_dir.mkdir(parents=True, exist_ok=True)
+    ctx.results_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    out = import_module(folder).run(ctx)
+    env = environment()
+    record = {"paper": card.paper, "scale": scale,
+              "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "seed": seed, "device": env["device"], "commit": env["commit"],
+              "versions": env["versions"], "wall_time_s": round(time.perf_counter() - start, 1),
+              "protocol": out["protocol"], "gate": out["gate"], "metrics": out["metrics"],
+              "curves": out.get("curves", {}), "claims": out["claims"],
+              "figures": out.get("figures", [])}
+    problems = validate_record(record, card)
+    if problems:
+        raise ValueError("result record: " + "; ".join(problems))
+    write_json_atomic(ctx.results_dir / f"{tag}.json", record)
+    return record
+
+
+def check(folder: Path, root: Path = ROOT) -> list[str]:
+    """Findings for a card and its committed result records."""
+    card, findings = load_card(folder / "card.yaml", root)
+    out = [str(f) for f in findings]
+    if card is None:
+        return out
+    if not (folder / "repro.py").is_file():
+        out.append(f"{folder.relative_to(root)}: no repro.py with run(ctx)")
+    papers = root / "papers" / f"{card.paper}.yaml"
+    if not papers.is_file():
+        out.append(f"{folder.relative_to(root)}/card.yaml:1: paper {card.paper!r} has no record "
+                   f"(add papers/{card.paper}.yaml)")
+    for res in sorted((folder / "results").glob("*.json")):
+        rel = res.relative_to(root).as_posix()
+        try:
+            record = json.loads(res.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            out.append(f"{rel}:1: unreadable: {err}")
+            continue
+        out += [f"{rel}:1: {p}" for p in validate_record(record, card)]
+        for fig in record.get("figures", []):
+            if not (folder / "results" / fig).is_file():
+                out.append(f"{rel}:1: figure {fig} is missing")
+    return out
+
+
+def _summary(record: dict) -> str:
+    lines = [f"{record['paper']} [{record['scale']}, seed {record['seed']}, {record['device']}, "
+             f"{record['wall_time_s']} s] gate: {'passed' if record['gate']['passed'] else 'FAILED'}"]
+    for c in record["claims"]:
+        lines.append(f"  {c['verdict']:>13}  {c['id']}  {c['measured']}")
+    return "\n".join(lines)
+
+
+def main(args) -> int:
+    root = Path(getattr(args, "root", ROOT))
+    found = discover(root)
+    if args.action == "list":
+        for name, folder in found.items():
+            card, _ = load_card(folder / "card.yaml", root)
+            results = sorted(p.stem for p in (folder / "results").glob("*.json"))
+            print(f"{name}\tpaper={card.paper if card else '?'}\t"
+                  f"claims={len(card.claims) if card else '?'}\tresults={','.join(results) or '-'}")
+        return 0
+    targets = list(found.values())
+    if args.key:
+        try:
+            targets = [resolve(args.key, root)]
+        except KeyError:
+            print(f"awm repro: no reproduction {args.key!r} (have: {', '.join(found)})",
+                  file=sys.stderr)
+            return 2
+    if args.action == "check":
+        problems = [p for folder in targets for p in check(folder, root)]
+        print("\n".join(problems) if problems else f"{len(targets)} reproduction(s) OK")
+        return 1 if problems else 0
+    if not args.key:
+        print("awm repro run: name a reproduction (awm repro list)", file=sys.stderr)
+        return 2
+    record = run_one(targets[0], args.scale, args.seed, args.resume, root)
+    print(_summary(record))
+    return 0
