@@ -1,0 +1,292 @@
+"""Site pages as a pure function of the loaded catalog: ``render_pages`` -> {path: text}.
+
+Paths are relative to the docs dir (``site/``). Everything lands under ``generated/`` except
+the home page, ``index.md``, which MkDocs needs at the root. Templates are Markdown with Jinja2;
+every ``{{ }}`` passes through ``text.md_text`` unless a helper of ``text`` made it safe.
+"""
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from pathlib import Path
+
+import jinja2
+import yaml
+from markupsafe import Markup
+
+from catalog.model import Catalog, Paper
+
+from . import text
+
+GEN = "generated"
+NEWEST = 10  # papers listed on the home page
+UPSTREAM = "https://github.com/gracezhao1997/Awesome-Video-World-Models-with-AR-Diffusion"
+_SAFE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.(png|jpg|jpeg|gif|webp)")
+_SECTION_ID = re.compile(r"[a-z0-9-]+/[a-z0-9-]+")
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("catalog.site", "templates"),
+        autoescape=False,  # Markdown, not HTML: escaping is md_text, applied by finalize
+        finalize=text.md_text,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(link=text.page_link, code=text.code_block, join_safe=text.join_safe,
+                       image=text.image)
+    return env
+
+
+# ---- paths between pages -----------------------------------------------------------------------
+
+def section_page(section_id: str) -> str | None:
+    """generated/<area>/<section>.md, or None for a section id that is not well formed."""
+    return f"{GEN}/{section_id}.md" if _SECTION_ID.fullmatch(section_id) else None
+
+
+def paper_page(key: str) -> str:
+    return f"{GEN}/papers/{text.paper_path(key)}"
+
+
+def relative(from_page: str, to_page: str) -> str:
+    """The link from one docs page to another (both relative to the docs dir)."""
+    return posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+
+
+# ---- view models -------------------------------------------------------------------------------
+
+def _has_repro(catalog: Catalog, key: str) -> bool:
+    return key in catalog.reproductions
+
+
+def counts(catalog: Catalog) -> dict:
+    """The numbers on the home page (the browser test recomputes them from the catalog)."""
+    papers = list(catalog.papers.values())
+    per_section = {sid: len(catalog.in_section(sid)) for sid in catalog.taxonomy.sections}
+    return {
+        "papers": len(papers),
+        "with_code": sum(1 for p in papers if p.links.code),
+        "with_reproduction": sum(1 for p in papers if _has_repro(catalog, p.key)),
+        "per_area": {a["id"]: sum(per_section[s.id] for s in a["sections"])
+                     for a in catalog.taxonomy.areas},
+        "per_section": per_section,
+    }
+
+
+def newest(catalog: Catalog, n: int = NEWEST) -> list[Paper]:
+    return sorted(catalog.papers.values(), key=lambda p: (p.date, p.key), reverse=True)[:n]
+
+
+def paper_links(paper: Paper) -> list[tuple[str, str]]:
+    """(label, https URL) for every link of the paper, arXiv first; unsafe URLs dropped."""
+    pairs = [("arXiv", paper.arxiv_url)] + [
+        (name if name != "other" else "link", url) for name, url in paper.links.all()]
+    return [(label, url) for label, url in pairs if text.safe_url(url)]
+
+
+def _links_inline(paper: Paper) -> Markup:
+    return Markup(" · ".join(text.page_link(label, url) for label, url in paper_links(paper)))
+
+
+def _bibtex(paper: Paper) -> str:
+    from catalog.render.bibtex import render_entry  # H4's renderer: one BibTeX for all outputs
+    return render_entry(paper)
+
+
+def _lineage(catalog: Catalog, page: str, keys: list[str]) -> list[Markup]:
+    out = []
+    for key in keys:
+        other = catalog.papers.get(key)
+        out.append(text.page_link(other.name, relative(page, paper_page(key))) if other
+                   else Markup(f"{text.md_text(key)} (not in the catalog)"))
+    return out
+
+
+def _row(catalog: Catalog, page: str, paper: Paper) -> dict:
+    return {"paper": paper,
+            "name": text.page_link(paper.name, relative(page, paper_page(paper.key))),
+            "links": _links_inline(paper),
+            "repro": "yes" if _has_repro(catalog, paper.key) else ""}
+
+
+def front_matter(**fields) -> Markup:
+    """YAML front matter; values are HTML-escaped because the theme prints them as HTML."""
+    def clean(v):
+        return [clean(x) for x in v] if isinstance(v, list) else text.plain_html(v)
+    body = yaml.safe_dump({k: clean(v) for k, v in fields.items() if v not in (None, [])},
+                          allow_unicode=True, sort_keys=False, width=1000)
+    return Markup(f"---\n{body}---\n")
+
+
+def reproduction_view(catalog: Catalog, card: dict, page: str) -> dict:
+    """What the reproduction index and pages show of one card and its result records."""
+    paper = catalog.papers.get(card.get("paper", ""))
+    card = {"title": card.get("paper", ""), "reproduced": [], "not_reproduced": [],
+            "reported": [], **card}
+    card["claims"] = [{"id": "", "statement": "", "source": "", "scale": "", "comparison": "",
+                       **c} for c in card.get("claims") or [] if isinstance(c, dict)]
+    card["reported"] = [{"what": "", "value": "", "source": "", **r}
+                        for r in card["reported"] or [] if isinstance(r, dict)]
+    results = []
+    for tag, record in sorted((card.get("results") or {}).items()):
+        if not isinstance(record, dict):
+            continue
+        record = {k: "" for k in ("scale", "device", "seed", "wall_time_s", "commit", "created")
+                  } | record
+        claims = [{"verdict": "", "measured": {}} | c for c in record.get("claims") or []
+                  if isinstance(c, dict)]
+        figures = [f for f in record.get("figures") or [] if isinstance(f, str)
+                   and _SAFE_FILE.fullmatch(f)]
+        results.append({"tag": tag, "record": record, "claims": claims, "figures": figures,
+                        "held": sum(1 for c in claims if c.get("verdict") == "holds"),
+                        "metrics": sorted((k, v) for k, v in (record.get("metrics") or {}).items()
+                                          if isinstance(v, (int, float))),
+                        "protocol": sorted((record.get("protocol") or {}).items())})
+    verdicts = {}
+    for res in results:
+        for c in res["claims"]:
+            verdicts.setdefault(c.get("id"), []).append((res["tag"], c))
+    folder = card.get("folder", "")
+    # The record summarised first: full scale when present, else smoke, else any.
+    best = min(results, key=lambda r: ({"full": 0, "smoke": 1}.get(r["tag"], 2), r["tag"]),
+               default=None)
+    return {"card": card, "folder": folder, "paper": paper, "results": results,
+            "verdicts": verdicts, "best": best, "summary": _summary_metrics(best),
+            "paper_link": text.page_link(paper.name, relative(page, paper_page(paper.key)))
+            if paper else text.md_text(card.get("paper")),
+            "page": f"{GEN}/reproductions/{folder}.md" if re.fullmatch(r"[a-z0-9_-]+", folder)
+            else None}
+
+
+def _summary_metrics(result: dict | None) -> list[tuple[str, object]]:
+    """Parameters, speed and the harness's quality/physics figures, for the index table."""
+    if not result:
+        return []
+    wanted = re.compile(r"param|fps|frames_per|latency|psnr|ssim|valid|traj|frechet|fd\b")
+    return [(k, v) for k, v in result["metrics"] if wanted.search(k)][:8]
+
+
+def fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+# ---- Markdown taken from the repository (CONTRIBUTING.md, reproduction READMEs) ---------------
+
+_MD_LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
+
+
+def rehome_links(markdown: str, source: str, repo_url: str | None) -> str:
+    """Relative links of a repository Markdown file point at files that are not site pages:
+    send them to the repository on GitHub (or drop the link, keeping its text)."""
+    base = source.rsplit("/", 1)[0] + "/" if "/" in source else ""
+
+    def fix(m: re.Match) -> str:
+        bang, label, target = m.groups()
+        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            return m.group(0)
+        if bang or not repo_url:
+            return label
+        path = re.sub(r"[^/]+/\.\./", "", base + target.lstrip("./"))
+        return f"[{label}]({repo_url.rstrip('/')}/blob/main/{path})"
+    return _MD_LINK.sub(fix, markdown)
+
+
+# ---- the pages ---------------------------------------------------------------------------------
+
+def render_pages(catalog: Catalog, contributing: str | None = None,
+                 readmes: dict[str, str] | None = None, repo_url: str | None = None
+                 ) -> dict[str, str]:
+    """Every generated page and data file, keyed by path relative to the docs dir.
+
+    ``contributing``: the text of CONTRIBUTING.md; ``readmes``: reproduction folder -> README
+    text (read by the caller: this function reads no files)."""
+    env = _environment()
+    tax = catalog.taxonomy
+    pages: dict[str, str] = {}
+
+    def render(path: str, template: str, **ctx) -> None:
+        pages[path] = env.get_template(template).render(page=path, rel=relative, fmt=fmt, **ctx)
+
+    c = counts(catalog)
+    render("index.md", "home.md.j2", counts=c, taxonomy=tax, upstream=UPSTREAM,
+           newest=[_row(catalog, "index.md", p) for p in newest(catalog)],
+           section_page=section_page)
+    for area in tax.areas:
+        area_page = f"{GEN}/{area['id']}/index.md"
+        render(area_page, "area.md.j2", area=area, counts=c, section_page=section_page)
+        for sec in area["sections"]:
+            page = section_page(sec.id)
+            render(page, "section.md.j2", section=sec,
+                   rows=[_row(catalog, page, p) for p in catalog.in_section(sec.id)])
+    for key, paper in catalog.papers.items():
+        page = paper_page(key)
+        sec = tax.sections.get(paper.section)
+        card = catalog.reproductions.get(key)
+        render(page, "paper.md.j2", paper=paper, section=sec,
+               front=front_matter(title=paper.name, tags=list(paper.tags)),
+               section_link=text.page_link(sec.title, relative(page, section_page(sec.id)))
+               if sec and section_page(sec.id) else text.md_text(paper.section),
+               links=paper_links(paper), bibtex=_bibtex(paper),
+               builds_on=_lineage(catalog, page, paper.builds_on),
+               built_upon_by=_lineage(catalog, page, catalog.built_upon_by(key)),
+               repro=reproduction_view(catalog, card, page) if card else None)
+    render(f"{GEN}/tags.md", "tags.md.j2", tags=sorted(tax.tags.items()))
+    views = [reproduction_view(catalog, card, f"{GEN}/reproductions/index.md")
+             for _, card in sorted(catalog.reproductions.items())]
+    views = [v for v in views if v["page"]]
+    render(f"{GEN}/reproductions/index.md", "reproductions.md.j2", views=views)
+    for view in views:
+        readme = (readmes or {}).get(view["folder"])
+        render(view["page"], "reproduction.md.j2", view=reproduction_view(
+            catalog, view["card"], view["page"]),
+            readme=Markup(rehome_links(_demote_headings(readme), f"reproductions/{view['folder']}/"
+                                       "README.md", repo_url)) if readme else None)
+    render(f"{GEN}/contributing.md", "contributing.md.j2",
+           body=Markup(rehome_links(contributing, "CONTRIBUTING.md", repo_url))
+           if contributing else None)
+    data = map_data(catalog)
+    pages[f"{GEN}/catalog.json"] = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
+    # A script, not a fetch(): the map then works from file:// as well as over http.
+    pages[f"{GEN}/catalog-data.js"] = "window.AWM_CATALOG = " + json.dumps(
+        data, sort_keys=True, ensure_ascii=True) + ";\n"
+    return pages
+
+
+def _demote_headings(markdown: str) -> str:
+    """A README's headings sit under the page's own title."""
+    return re.sub(r"(?m)^(#{1,5}) ", r"#\1 ", markdown)
+
+
+def map_data(catalog: Catalog) -> dict:
+    """What the paper map reads: the catalog's records plus the taxonomy's order and titles.
+    Uses H4's catalog.json renderer when it is there, so the map reads the published schema."""
+    try:
+        from catalog.render.catalog_json import catalog_data  # type: ignore[import-not-found]
+        return catalog_data(catalog)
+    except ImportError:
+        pass
+    tax = catalog.taxonomy
+    return {
+        "areas": [{"id": a["id"], "title": a["title"]} for a in tax.areas],
+        "sections": [{"id": s.id, "title": s.title, "area": s.area} for s in tax.sections.values()],
+        "tags": sorted(tax.tags),
+        "papers": [p.model_dump(mode="json") | {"reproduction": _has_repro(catalog, p.key)}
+                   for p in catalog.papers.values()],
+    }
+
+
+def copy_plan(catalog: Catalog, root: Path) -> list[tuple[Path, str]]:
+    """Files to copy into the docs dir beside the pages: (source, docs-relative destination).
+    Only rollout pictures named in result records, with plain file names."""
+    plan = []
+    for card in catalog.reproductions.values():
+        view = reproduction_view(catalog, card, "")
+        for res in view["results"]:
+            for fig in res["figures"]:
+                src = root / "reproductions" / view["folder"] / "results" / fig
+                if view["page"] and src.is_file() and not src.is_symlink():
+                    plan.append((src, f"{GEN}/reproductions/{view['folder']}/{fig}"))
+    return plan

@@ -1,0 +1,86 @@
+"""Escaping record text for Markdown pages that MkDocs renders.
+
+Python-Markdown passes raw HTML through and interprets Markdown syntax, and record text comes
+from strangers. So every value from a record reaches a page through ``md_text`` (backslash-
+escape Markdown syntax, then HTML-escape), every URL through ``safe_url`` and every code block
+through ``code_block``. The page templates apply ``md_text`` to every ``{{ }}`` by default;
+only the helpers here may return ``Markup`` (text already made safe).
+"""
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import quote
+
+from markupsafe import Markup
+
+from catalog.model import KEY_PATTERN
+
+# Python-Markdown's backslash-escapable characters (plus '|' from the tables extension).
+# '<', '>', '&' and quotes are not here: html.escape turns them into entities afterwards.
+_MD_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+_KEY = re.compile(KEY_PATTERN)
+# Characters kept as they are in a URL; everything else is percent-encoded, so a URL cannot
+# close a Markdown link, open an HTML attribute or carry a space.
+_URL_SAFE = "/:?#@!$&*+,;=%~-._"
+
+
+def md_text(value) -> Markup:
+    """Record text as inline Markdown that renders exactly as the text, on one line."""
+    if value is None:
+        return Markup("")
+    if isinstance(value, Markup):
+        return value
+    text = " ".join(str(value).split())
+    return Markup(html.escape(_MD_SYNTAX.sub(r"\\\1", text), quote=True))
+
+
+def join_safe(items, sep: str = ", ") -> Markup:
+    """Join values, each escaped unless already made safe (Jinja's join would lose that)."""
+    return Markup(sep.join(str(md_text(i)) for i in items))  # sep comes from a template
+
+
+def plain_html(value) -> str:
+    """Text for places that take HTML but not Markdown (front matter titles, tag names)."""
+    return html.escape(" ".join(str(value).split()), quote=True)
+
+
+def safe_url(url: str | None) -> str | None:
+    """An https URL made safe to put in a Markdown link, or None when it is not https."""
+    if not url or not isinstance(url, str) or not url.lower().startswith("https://"):
+        return None
+    return quote(url.strip(), safe=_URL_SAFE).replace("(", "%28").replace(")", "%29")
+
+
+def page_link(text, target: str) -> Markup:
+    """A Markdown link to a site page or an https URL; plain text when the target is unsafe."""
+    if target.startswith("https://"):
+        href = safe_url(target)
+    else:
+        href = target if re.fullmatch(r"[a-z0-9./#?=-]+", target) and "//" not in target else None
+    if not href:
+        return md_text(text)
+    return Markup(f"[{md_text(text)}]({href})")
+
+
+def image(alt, target: str) -> Markup:
+    """A Markdown image of a file beside the page (plain relative path only)."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]+/[A-Za-z0-9][A-Za-z0-9._-]*", target):
+        return md_text(alt)
+    return Markup(f"![{md_text(alt)}]({target})")
+
+
+def paper_path(key: str) -> str:
+    """The page of a paper, relative to generated/papers/; refuses anything but a record key."""
+    if not _KEY.match(key):
+        raise ValueError(f"not a record key: {key!r}")
+    return f"{key}.md"
+
+
+def code_block(text: str, lang: str = "") -> Markup:
+    """A fenced code block that no content can close early: the fence is longer than any run
+    of backticks inside. Code blocks are HTML-escaped by Markdown itself."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    lang = lang if re.fullmatch(r"[a-z]*", lang) else ""
+    return Markup(f"{fence}{lang}\n{text.rstrip()}\n{fence}")

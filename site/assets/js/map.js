@@ -1,0 +1,243 @@
+/* The paper map: a graph of the catalog (nodes coloured by section, arrows from a paper to the
+ * work it builds on) and a timeline (columns by month, rows by section), drawn with the
+ * vendored Cytoscape.js. Data: window.AWM_CATALOG, written by `awm site build` into
+ * generated/catalog-data.js. Record text only ever reaches the page through textContent or
+ * Cytoscape's canvas labels, never as HTML. */
+(function () {
+  "use strict";
+
+  var KEY = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+  var DATE = /^(\d{4})-(\d{2})$/;
+  var PALETTE = ["#3f51b5", "#e91e63", "#009688", "#ff9800", "#9c27b0", "#4caf50", "#795548",
+                 "#2196f3", "#f44336", "#607d8b", "#cddc39", "#00bcd4", "#673ab7", "#ffc107",
+                 "#8bc34a", "#ff5722"];
+  var MANY = 1500; // above this many papers the force layout is too slow for a browser
+
+  function byId(id) { return document.getElementById(id); }
+
+  function say(message) {
+    var status = byId("awm-status");
+    if (status) { status.textContent = message; }
+  }
+
+  function option(select, value, label) {
+    var o = document.createElement("option");
+    o.value = value;
+    o.textContent = label;
+    select.appendChild(o);
+  }
+
+  function readCatalog(data) {
+    var list = Array.isArray(data.papers) ? data.papers : Object.values(data.papers || {});
+    var papers = list.filter(function (p) {
+      return p && typeof p.key === "string" && KEY.test(p.key) && DATE.test(p.date || "");
+    });
+    var sections = (data.sections || []).filter(function (s) { return s && s.id; });
+    var known = {};
+    sections.forEach(function (s) { known[s.id] = true; });
+    papers.forEach(function (p) {  // a section the taxonomy does not list still gets a row
+      if (!known[p.section]) {
+        known[p.section] = true;
+        sections.push({ id: String(p.section), title: String(p.section) });
+      }
+    });
+    return { papers: papers, sections: sections };
+  }
+
+  function elementsOf(catalog) {
+    var keys = {}, colour = {}, nodes = [], edges = [];
+    catalog.papers.forEach(function (p) { keys[p.key] = true; });
+    catalog.sections.forEach(function (s, i) { colour[s.id] = PALETTE[i % PALETTE.length]; });
+    catalog.papers.forEach(function (p) {
+      nodes.push({ group: "nodes", data: {
+        id: p.key, label: String(p.name || p.key), title: String(p.title || ""),
+        section: String(p.section), tags: (p.tags || []).map(String), year: p.date.slice(0, 4),
+        date: p.date, colour: colour[p.section], url: "generated/papers/" + p.key + ".html" } });
+      (p.builds_on || []).forEach(function (other) {
+        if (keys[other] && other !== p.key) {
+          edges.push({ group: "edges", data: { id: p.key + "->" + other, source: p.key,
+                                               target: other } });
+        }
+      });
+    });
+    return nodes.concat(edges);
+  }
+
+  /* Timeline positions: x by month since the first paper, y by section row, papers of the
+   * same month and section stacked. */
+  function timelinePositions(catalog) {
+    var first = null, rows = {}, stack = {}, pos = {};
+    catalog.sections.forEach(function (s, i) { rows[s.id] = i; });
+    catalog.papers.forEach(function (p) {
+      var m = DATE.exec(p.date), month = (+m[1]) * 12 + (+m[2]) - 1;
+      first = first === null ? month : Math.min(first, month);
+    });
+    var perCell = {};
+    catalog.papers.forEach(function (p) {
+      var m = DATE.exec(p.date), cell = p.section + "|" + p.date;
+      perCell[cell] = (perCell[cell] || 0) + 1;
+    });
+    var rowHeight = 40 + 16 * Math.max.apply(null, Object.values(perCell).concat([1]));
+    catalog.papers.forEach(function (p) {
+      var m = DATE.exec(p.date), month = (+m[1]) * 12 + (+m[2]) - 1;
+      var cell = p.section + "|" + p.date;
+      stack[cell] = (stack[cell] || 0) + 1;
+      pos[p.key] = { x: (month - first) * 90, y: rows[p.section] * rowHeight + stack[cell] * 16 };
+    });
+    return pos;
+  }
+
+  function start() {
+    var box = byId("awm-map");
+    if (!box) { return; }
+    if (!window.cytoscape || !window.AWM_CATALOG) {
+      say("The map could not load its data or its drawing library.");
+      return;
+    }
+    var catalog = readCatalog(window.AWM_CATALOG);
+    var positions = timelinePositions(catalog);
+    var cy = window.cytoscape({
+      container: box,
+      elements: elementsOf(catalog),
+      minZoom: 0.05, maxZoom: 4,
+      style: [
+        { selector: "node", style: {
+          "background-color": "data(colour)", "label": "data(label)", "font-size": 10,
+          "min-zoomed-font-size": 7, "text-valign": "bottom", "text-margin-y": 2,
+          "width": 14, "height": 14, "color": "#222" } },
+        { selector: "edge", style: {
+          "width": 1, "line-color": "#9e9e9e", "target-arrow-color": "#9e9e9e",
+          "target-arrow-shape": "triangle", "arrow-scale": 0.7, "curve-style": "bezier" } },
+        { selector: ".hidden", style: { "display": "none" } },
+        { selector: ".faded", style: { "opacity": 0.15 } },
+        { selector: "node.found", style: {
+          "border-width": 3, "border-color": "#000", "width": 22, "height": 22,
+          "font-weight": "bold", "z-index": 10 } }
+      ],
+      layout: { name: "preset", positions: positions }
+    });
+
+    function runLayout(view) {
+      var visible = cy.elements().not(".hidden");
+      if (view === "timeline" || cy.nodes().length > MANY) {
+        cy.nodes().positions(function (n) { return positions[n.id()]; });
+        cy.fit(visible, 30);
+      } else {
+        cy.nodes().positions(function (n) { return positions[n.id()]; });
+        visible.layout({ name: "cose", animate: false, randomize: false, fit: true, padding: 30,
+                         nodeRepulsion: function () { return 8000; }, idealEdgeLength: function () {
+                           return 60; }, numIter: 1500 }).run();
+      }
+    }
+
+    // Filters: the choices come from the data itself.
+    var sectionSelect = byId("awm-section"), tagSelect = byId("awm-tag");
+    var yearSelect = byId("awm-year"), viewSelect = byId("awm-view"), search = byId("awm-search");
+    catalog.sections.forEach(function (s) {
+      if (catalog.papers.some(function (p) { return p.section === s.id; })) {
+        option(sectionSelect, s.id, String(s.title || s.id));
+      }
+    });
+    var tags = {}, years = {};
+    catalog.papers.forEach(function (p) {
+      (p.tags || []).forEach(function (t) { tags[t] = true; });
+      years[p.date.slice(0, 4)] = true;
+    });
+    Object.keys(tags).sort().forEach(function (t) { option(tagSelect, t, t); });
+    Object.keys(years).sort().forEach(function (y) { option(yearSelect, y, y); });
+
+    function describe() {
+      var shown = cy.nodes().not(".hidden").length;
+      var links = cy.edges().filter(function (e) {
+        return !e.source().hasClass("hidden") && !e.target().hasClass("hidden");
+      }).length;
+      var found = cy.nodes(".found").length;
+      say("Showing " + shown + " of " + cy.nodes().length + " papers and " + links +
+          " lineage links." + (search.value.trim() ? " " + found + " match the search." : ""));
+    }
+
+    function applyFilters() {
+      var section = sectionSelect.value, tag = tagSelect.value, year = yearSelect.value;
+      cy.batch(function () {
+        cy.nodes().forEach(function (n) {
+          var keep = (!section || n.data("section") === section) &&
+                     (!tag || n.data("tags").indexOf(tag) >= 0) &&
+                     (!year || n.data("year") === year);
+          n.toggleClass("hidden", !keep);
+        });
+      });
+      runLayout(viewSelect.value);
+      highlight();
+    }
+
+    function highlight() {
+      var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var hash = new URLSearchParams(location.search).get("paper") || "";
+      cy.batch(function () {
+        cy.elements().removeClass("found faded");
+        if (!words.length && !KEY.test(hash)) { return; }
+        var found = cy.nodes().filter(function (n) {
+          if (!words.length) { return n.id() === hash; }
+          var hay = (n.data("label") + " " + n.data("title") + " " + n.id()).toLowerCase();
+          return words.every(function (w) { return hay.indexOf(w) >= 0; });
+        });
+        if (found.length) {
+          cy.elements().addClass("faded");
+          found.removeClass("faded").addClass("found");
+        }
+      });
+      var found = cy.nodes(".found").not(".hidden");
+      if (found.length) { cy.animate({ center: { eles: found }, duration: 200 }); }
+      describe();
+    }
+
+    function details(node) {
+      var panel = byId("awm-details");
+      panel.textContent = "";
+      if (!node) { return; }
+      var strong = document.createElement("strong");
+      strong.textContent = node.data("label");
+      panel.appendChild(strong);
+      panel.appendChild(document.createTextNode(" (" + node.data("date") + "): " +
+                                                node.data("title")));
+    }
+
+    function legend() {
+      var box = byId("awm-legend");
+      catalog.sections.forEach(function (s, i) {
+        var item = document.createElement("span"), swatch = document.createElement("span");
+        item.className = "awm-legend-item";
+        swatch.className = "awm-swatch";
+        swatch.style.backgroundColor = PALETTE[i % PALETTE.length];
+        item.appendChild(swatch);
+        item.appendChild(document.createTextNode(String(s.title || s.id)));
+        box.appendChild(item);
+      });
+    }
+
+    [sectionSelect, tagSelect, yearSelect].forEach(function (s) {
+      s.addEventListener("change", applyFilters);
+    });
+    viewSelect.addEventListener("change", function () { runLayout(viewSelect.value); });
+    search.addEventListener("input", highlight);
+    byId("awm-fit").addEventListener("click", function () {
+      cy.fit(cy.elements().not(".hidden"), 30);
+    });
+    cy.on("tap", "node", function (event) {
+      window.location.href = event.target.data("url");
+    });
+    cy.on("mouseover", "node", function (event) { details(event.target); });
+
+    legend();
+    runLayout(viewSelect.value);
+    highlight();
+    // For the browser tests and for anyone poking at the map from the console.
+    window.awmMap = { cy: cy, applyFilters: applyFilters };
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
