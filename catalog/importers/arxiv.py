@@ -1,0 +1,114 @@
+"""arXiv identifiers and metadata.
+
+``parse_ref`` turns whatever a contributor pastes (a bare id, ``arXiv:`` prefix, a version
+suffix, an abs/pdf/html URL) into the bare id the catalog stores. ``fetch_many`` asks the arXiv
+API through the ``arxiv`` package; a caller may pass its own ``arxiv.Client`` (tests pass one
+whose HTTP session replays recorded Atom responses).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import arxiv
+import requests
+
+ID_RE = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
+_URL_PATH_RE = re.compile(r"^/(?:abs|pdf|html)/(\d{4}\.\d{4,5})(v\d+)?(?:\.pdf)?/?$")
+_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org"}
+
+
+class ArxivRefError(ValueError):
+    """Not an arXiv id or URL we can use."""
+
+
+class ArxivUnavailable(RuntimeError):
+    """The arXiv API could not be reached or answered with an error."""
+
+
+@dataclass(frozen=True)
+class ArxivRef:
+    """A parsed reference: the bare id, and what was wrong with how it was written."""
+
+    id: str
+    version: str = ""  # e.g. "v2" when the reference carried one
+    kind: str = "id"  # "id", "abs", "pdf", "html"
+    host: str = ""
+
+
+@dataclass(frozen=True)
+class ArxivPaper:
+    arxiv: str
+    title: str
+    authors: list[str]
+    date: str  # YYYY-MM of version 1
+
+
+def parse_ref(ref: str) -> ArxivRef:
+    """Parse an id or URL; raise ``ArxivRefError`` with a one-line reason otherwise."""
+    text = ref.strip()
+    if re.match(r"^arxiv:", text, re.I):
+        text = text[6:].strip()
+    match = ID_RE.match(text)
+    if match:
+        return ArxivRef(match.group(1), match.group(2) or "")
+    if "://" not in text and text.split("/", 1)[0].lower() in _HOSTS:
+        text = "https://" + text
+    parts = urlsplit(text)
+    host = (parts.hostname or "").lower()
+    if parts.scheme in ("http", "https") and host in _HOSTS:
+        match = _URL_PATH_RE.match(parts.path)
+        if match:
+            kind = parts.path.split("/")[1]
+            return ArxivRef(match.group(1), match.group(2) or "", kind, host)
+    raise ArxivRefError(f"'{ref}' is not an arXiv id or URL "
+                        "(write e.g. 2407.01392 or https://arxiv.org/abs/2407.01392)")
+
+
+def month_of(arxiv_id: str) -> str:
+    """YYYY-MM encoded in a new-style id: 2407.01392 was first submitted in 2024-07."""
+    return f"20{arxiv_id[:2]}-{arxiv_id[2:4]}"
+
+
+def default_client() -> arxiv.Client:
+    return arxiv.Client(page_size=100, delay_seconds=3.0, num_retries=2)
+
+
+def _paper(result: arxiv.Result) -> ArxivPaper:
+    return ArxivPaper(arxiv=ID_RE.match(result.get_short_id()).group(1),
+                      title=" ".join(result.title.split()),
+                      authors=[" ".join(a.name.split()) for a in result.authors],
+                      date=f"{result.published.year:04d}-{result.published.month:02d}")
+
+
+def fetch_many(ids: list[str], client: arxiv.Client | None = None) -> dict[str, ArxivPaper]:
+    """Metadata of the given bare ids, keyed by id; ids arXiv does not know are absent.
+
+    Raises ``ArxivUnavailable`` with a one-line reason when the API cannot be used."""
+    client = client or default_client()
+    found: dict[str, ArxivPaper] = {}
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), 100):
+        batch = unique[start:start + 100]
+        try:
+            for result in client.results(arxiv.Search(id_list=batch, max_results=len(batch))):
+                paper = _paper(result)
+                found[paper.arxiv] = paper
+        except arxiv.HTTPError as err:
+            raise ArxivUnavailable(f"the arXiv API answered HTTP {err.status}") from None
+        except arxiv.ArxivError as err:
+            raise ArxivUnavailable(f"the arXiv API gave no usable answer ({err.message})") from None
+        except requests.RequestException as err:
+            raise ArxivUnavailable(f"cannot reach the arXiv API ({type(err).__name__})") from None
+        except (AttributeError, ValueError) as err:  # a feed we cannot read
+            raise ArxivUnavailable(f"unreadable answer from the arXiv API ({err})") from None
+    return found
+
+
+def fetch(arxiv_id: str, client: arxiv.Client | None = None) -> ArxivPaper:
+    """Metadata of one paper; ``ArxivUnavailable`` when arXiv is unreachable or has no such id."""
+    found = fetch_many([arxiv_id], client)
+    if arxiv_id not in found:
+        raise ArxivUnavailable(f"arXiv has no paper {arxiv_id}")
+    return found[arxiv_id]

@@ -1,0 +1,420 @@
+"""Read an awesome-list README: headings give sections, list items give papers.
+
+An entry looks like
+
+    * **Name**, "Full title". [![arXiv](https://img.shields.io/badge/arXiv-2407.01392-b31b1b.svg)](https://arxiv.org/abs/2407.01392) [![Code](...)](https://github.com/o/r) [![BibTeX](...)](.../list.bib#L6-L13)
+
+``parse_markdown`` returns one ``Entry`` per paper item and every defect met on the way; the
+checks that need the list's .bib (anchors, papers missing from it) take the parsed .bib too.
+``drafts`` turns the entries into draft records, with the corrected fact where the input
+disagrees with itself and the .bib settles it.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+from ..model import Taxonomy, normalise_title
+from . import Defect, propose_name, slug, unique_key
+from .arxiv import ArxivRefError, month_of, parse_ref
+from .bibtex import BibEntry, BibFile
+
+HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+BULLET_RE = re.compile(r"^(\s*)([*+-])\s+(.*)$")
+BADGE_RE = re.compile(r"\[!\[([^\]]*)\]\(([^)\s]*)\)\]\(([^)\s]*)\)")
+LINK_RE = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]*)\)")
+NAME_RE = re.compile(r"\*\*(.+?)\*\*")
+TITLE_RE = re.compile(r"[\"“]([^\"”]+)[\"”]")
+GITHUB_REPO_RE = re.compile(r"^https://github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$")
+ANCHOR_RE = re.compile(r"^L(\d+)(?:-L(\d+))?$")
+_STOP = {"and", "for", "the", "of", "a", "an", "via", "with", "ai", "post", "training"}
+_LINK_KINDS = {"arxiv": "arxiv", "paper": "arxiv", "website": "project", "project": "project",
+               "page": "project", "code": "code", "github": "code", "bibtex": "bibtex",
+               "hugging face": "weights", "huggingface": "weights", "weights": "weights",
+               "model": "weights", "models": "weights"}
+
+
+@dataclass
+class Entry:
+    """One paper item of the list, as written (links already checked for safety)."""
+
+    line: int
+    end_line: int
+    section: str
+    name: str = ""
+    title: str = ""
+    badge_arxiv: str = ""  # the id written in the badge image text
+    link_arxiv: str = ""  # the id in the badge's link
+    links: dict[str, str] = field(default_factory=dict)  # project, code, weights
+    other: list[str] = field(default_factory=list)
+    anchor: tuple[int, int] | None = None  # BibTeX #Lx-Ly
+    arxiv: str = ""  # resolved id (link, badge or .bib, see resolve_arxiv)
+    bib: BibEntry | None = None  # its .bib entry, when the .bib was read
+
+
+# ---------------------------------------------------------------- sections from headings
+
+def _stems(text: str) -> set[str]:
+    words = re.findall(r"[a-z]+", text.lower())
+    return {w[:5] for w in words if w not in _STOP}
+
+
+def match_heading(heading: str, taxonomy: Taxonomy, area: str | None) -> tuple[str | None, str | None]:
+    """(area, section) that a heading names: an area title, or the section of the current area
+    whose title shares the most word stems (Jaccard); (area, None) for an unrelated heading."""
+    words = _stems(re.sub(r"^[\d.\s]+", "", heading))
+    for a in taxonomy.areas:
+        if words and words == _stems(a["title"]):
+            return a["id"], None
+    best, best_score = None, 0.0
+    for a in taxonomy.areas:
+        if area and a["id"] != area:
+            continue
+        for sec in a["sections"]:
+            theirs = _stems(sec.title)
+            score = len(words & theirs) / len(words | theirs) if words | theirs else 0.0
+            if score > best_score:
+                best, best_score = sec.id, score
+    return area, (best if best_score >= 0.25 else None)
+
+
+# ---------------------------------------------------------------- list items
+
+def _items(lines: list[str]):
+    """Yield (first line, last line, text) of list items; continuation lines are joined."""
+    i = 0
+    while i < len(lines):
+        if not BULLET_RE.match(lines[i]):
+            i += 1
+            continue
+        start, parts = i, [lines[i].strip()]
+        i += 1
+        while i < len(lines) and lines[i].strip() and not BULLET_RE.match(lines[i]) \
+                and not HEADING_RE.match(lines[i]) and not lines[i].lstrip().startswith("<"):
+            parts.append(lines[i].strip())
+            i += 1
+        yield start + 1, i, " ".join(parts)
+
+
+def _badge_message(image_url: str) -> str:
+    """The message part of a shields.io badge: /badge/<label>-<message>-<colour>."""
+    path = unquote(urlsplit(image_url).path)
+    if "/badge/" not in path:
+        return ""
+    parts = path.split("/badge/", 1)[1].rsplit(".", 1)[0].split("-")
+    return "-".join(parts[1:-1]) if len(parts) >= 3 else ""
+
+
+def _safe_link(url: str, path: str, line: int, defects: list[Defect]) -> bool:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme == "https":
+        return True
+    if scheme in ("javascript", "data", "vbscript", "file"):
+        defects.append(Defect(path, line, "unsafe-link", f"{scheme}: link dropped: {url[:60]}",
+                              "only https links are accepted"))
+    elif scheme == "http":
+        defects.append(Defect(path, line, "unsafe-link", f"plain http link dropped: {url}",
+                              "use the https address"))
+    else:
+        defects.append(Defect(path, line, "unsafe-link", f"relative or unknown link dropped: {url[:60]}",
+                              "write the full https URL"))
+    return False
+
+
+def _read_item(text: str, line: int, end: int, section: str, path: str,
+               defects: list[Defect]) -> Entry | None:
+    body = BULLET_RE.match(text).group(3)
+    if BULLET_RE.match(body):
+        defects.append(Defect(path, line, "markup", "double list bullet", "keep one '*' or '-'"))
+        body = BULLET_RE.match(body).group(3)
+    badges = BADGE_RE.findall(body)
+    name_match = NAME_RE.search(body)
+    title_match = TITLE_RE.search(body)
+    if not badges and not title_match:
+        return None  # a group label such as "Long-term Memory:", not a paper
+    entry = Entry(line=line, end_line=end, section=section)
+    if end > line:
+        defects.append(Defect(path, line, "markup", f"entry split over lines {line}-{end}",
+                              "write the entry on one line"))
+    if name_match:
+        entry.name = name_match.group(1).strip()
+        if entry.name[-1:] in ":,.;":
+            defects.append(Defect(path, line, "markup", f"punctuation inside the bold name "
+                                  f"'{entry.name}'", "move it after the closing **"))
+            entry.name = entry.name.rstrip(":,.; ")
+    else:
+        defects.append(Defect(path, line, "markup", "no bold **name**", "start with **Name**,"))
+    if title_match:
+        entry.title = " ".join(title_match.group(1).split())
+    else:
+        defects.append(Defect(path, line, "missing-title", f"'{entry.name}' has no quoted title",
+                              "add the full title in double quotes"))
+    residue = LINK_RE.sub(" ", BADGE_RE.sub(" ", body))
+    residue = NAME_RE.sub(" ", TITLE_RE.sub(" ", residue, count=1), count=1)
+    residue = re.sub(r"^\s*(\[⭐\]\s*)?(\([^)]*\)\s*)*", "", residue)
+    if re.search(r"[*_`\[\]]", residue):
+        defects.append(Defect(path, line, "markup", f"stray markup '{' '.join(residue.split())}'",
+                              "remove the stray characters"))
+    for label, image, target in badges:
+        kind = _LINK_KINDS.get(label.strip().lower(), "other")
+        if kind == "bibtex":
+            _read_anchor(entry, target, path, line, defects)
+            continue
+        if kind == "arxiv":
+            _read_arxiv_badge(entry, image, target, path, line, defects)
+            continue
+        if not _safe_link(target, path, line, defects):
+            continue
+        if kind == "code":
+            _read_code_link(entry, target, path, line, defects)
+        elif kind in ("project", "weights") and kind not in entry.links:
+            entry.links[kind] = target
+        else:
+            entry.other.append(target)
+    for _label, target in LINK_RE.findall(BADGE_RE.sub(" ", body)):
+        if _safe_link(target, path, line, defects):
+            entry.other.append(target)
+    return entry
+
+
+def _read_arxiv_badge(entry: Entry, image: str, target: str, path: str, line: int,
+                      defects: list[Defect]) -> None:
+    message = _badge_message(image)
+    try:
+        badge = parse_ref(message)
+        entry.badge_arxiv = badge.id
+        if badge.version:
+            defects.append(Defect(path, line, "arxiv-link", f"badge text {message} has a version "
+                                  "suffix", f"write {badge.id}"))
+    except ArxivRefError:
+        defects.append(Defect(path, line, "arxiv-link", f"arXiv badge text '{message}' is not an "
+                              "arXiv id", "write the bare id, e.g. 2407.01392"))
+    if not _safe_link(target, path, line, defects):
+        return
+    try:
+        ref = parse_ref(target)
+    except ArxivRefError:
+        defects.append(Defect(path, line, "arxiv-link", f"arXiv badge links to {target}",
+                              "link https://arxiv.org/abs/<id>"))
+        return
+    entry.link_arxiv = ref.id
+    if ref.kind != "abs" or ref.version or ref.host != "arxiv.org":
+        what = ("has a version suffix" if ref.version else
+                f"is not an abs URL ({ref.kind})" if ref.kind != "abs" else f"uses host {ref.host}")
+        defects.append(Defect(path, line, "arxiv-link", f"arXiv link {target} {what}",
+                              f"link https://arxiv.org/abs/{ref.id}"))
+    if entry.badge_arxiv and entry.badge_arxiv != ref.id:
+        defects.append(Defect(path, line, "badge-mismatch", f"badge text says {entry.badge_arxiv} "
+                              f"but the link goes to {ref.id}", "make both the paper's id"))
+
+
+def _read_code_link(entry: Entry, target: str, path: str, line: int,
+                    defects: list[Defect]) -> None:
+    parts = urlsplit(target)
+    segments = [s for s in parts.path.split("/") if s]
+    if parts.hostname != "github.com" or len(segments) < 2:
+        defects.append(Defect(path, line, "code-link", f"code link {target} is not a GitHub "
+                              "repository", "link https://github.com/<owner>/<repo>, or list it "
+                              "under other links"))
+        entry.other.append(target)
+        return
+    repo = f"https://github.com/{segments[0]}/{segments[1].removesuffix('.git')}"
+    if not GITHUB_REPO_RE.match(target):
+        defects.append(Defect(path, line, "code-link", f"code link {target} is not a repository "
+                              "root", f"link {repo}"))
+    entry.links.setdefault("code", repo)
+
+
+def _read_anchor(entry: Entry, target: str, path: str, line: int, defects: list[Defect]) -> None:
+    parts = urlsplit(target)
+    match = ANCHOR_RE.match(parts.fragment)
+    if not parts.path.endswith(".bib") or not match:
+        defects.append(Defect(path, line, "bibtex-anchor", f"BibTeX link {target} does not point "
+                              "at a line of the list's .bib", "link <list>.bib#L<first>-L<last>"))
+        return
+    first = int(match.group(1))
+    entry.anchor = (first, int(match.group(2) or first))
+
+
+# ---------------------------------------------------------------- the whole file
+
+def parse_markdown(text: str, path: str, taxonomy: Taxonomy) -> tuple[list[Entry], list[Defect]]:
+    """Entries (paper items under a heading that maps to a taxonomy section) and defects."""
+    lines = text.splitlines()
+    entries: list[Entry] = []
+    defects: list[Defect] = []
+    area = section = None
+    item_lines: list[str] = []  # lines of the current section, others blanked to keep numbers
+
+    def flush():
+        if section:
+            for start, end, item in _items(item_lines):
+                entry = _read_item(item, start, end, section, path, defects)
+                if entry:
+                    entries.append(entry)
+
+    in_fence = False
+    for number, raw in enumerate(lines, 1):
+        if raw.lstrip().startswith("```"):
+            in_fence = not in_fence
+        heading = None if in_fence else HEADING_RE.match(raw)
+        if heading:
+            flush()
+            area, section = match_heading(heading.group(2), taxonomy, area)
+            item_lines = [""] * number
+            continue
+        item_lines.append("" if in_fence else raw)
+    flush()
+    return entries, defects
+
+
+def _same_title(entry: Entry, bib: BibEntry) -> bool:
+    """Does the .bib title name this entry? The list often gives only the part after 'Name:',
+    and an entry without a title is matched by its name at the start of the .bib title."""
+    theirs = normalise_title(bib.title)
+    if not entry.title:
+        ours = normalise_title(entry.name)
+        return bool(ours) and theirs.startswith(ours) and len(ours) >= 4
+    ours = normalise_title(entry.title)
+    if not ours or not theirs:
+        return False
+    if min(len(ours), len(theirs)) >= 15 and (ours in theirs or theirs in ours):
+        return True
+    return difflib.SequenceMatcher(None, ours, theirs).ratio() >= 0.85
+
+
+def find_bib(entry: Entry, bib: BibFile) -> BibEntry | None:
+    """The .bib entry of this paper: by title (preferring one whose id the entry carries),
+    else by the arXiv id of the link, else by the id in the badge text."""
+    ids = [i for i in (entry.link_arxiv, entry.badge_arxiv) if i]
+    titled = [b for b in bib.entries if _same_title(entry, b)]
+    for b in titled:
+        if b.arxiv in ids:
+            return b
+    if titled:
+        return titled[0]
+    for ident in ids:
+        for b in bib.entries:
+            if b.arxiv == ident:
+                return b
+    return None
+
+
+def check_against_bib(entries: list[Entry], bib: BibFile, path: str) -> list[Defect]:
+    """Anchors that point at another paper, papers absent from the .bib, .bib entries the list
+    does not show, .bib entries that disagree with the list. Sets ``entry.bib`` and
+    ``entry.arxiv`` (the id the .bib confirms, else the link's)."""
+    defects: list[Defect] = []
+    used: set[str] = set()
+    for entry in entries:
+        found = entry.bib = find_bib(entry, bib)
+        if found:
+            used.add(found.key)
+            if entry.title and not _same_title(entry, found):
+                defects.append(Defect(bib.path, found.line, "bibtex-title", f"{found.key} is "
+                                      f"titled '{found.title}' but the list (line {entry.line}) "
+                                      f"says '{entry.title}'", "check the title on arXiv"))
+        else:
+            defects.append(Defect(path, entry.line, "missing-bibtex", f"'{entry.name}' has no "
+                                  f"entry in {bib.path}", "add its BibTeX entry"))
+        resolve_arxiv(entry, found, path, defects)
+        if entry.anchor is None:
+            continue
+        first, last = entry.anchor
+        at = bib.entry_at(first)
+        fix = (f"point it at #L{found.line}-L{found.end_line}" if found
+               else "add the paper's entry to the .bib and point the anchor at it")
+        if at is None:
+            defects.append(Defect(path, entry.line, "bibtex-anchor", f"BibTeX anchor #L{first} "
+                                  f"of '{entry.name}' points at no .bib entry", fix))
+        elif found is not at:
+            defects.append(Defect(path, entry.line, "bibtex-anchor", f"BibTeX anchor #L{first} of "
+                                  f"'{entry.name}' points at {at.key} ('{at.title}')", fix))
+        elif last != first and last != at.end_line:
+            defects.append(Defect(path, entry.line, "bibtex-anchor", f"BibTeX anchor #L{first}-L"
+                                  f"{last} of '{entry.name}' does not span its entry", fix))
+    shown = {ident for b in bib.entries if b.key in used
+             for ident in (b.arxiv, normalise_title(b.title)) if ident}
+    for b in bib.entries:
+        if b.key not in used and not {b.arxiv, normalise_title(b.title)} & shown:
+            defects.append(Defect(bib.path, b.line, "bibtex-orphan", f"{b.key} ('{b.title}') is "
+                                  "not in the list", "list the paper or remove the entry"))
+    return defects
+
+
+def resolve_arxiv(entry: Entry, bib: BibEntry | None, path: str, defects: list[Defect]) -> None:
+    """Pick the entry's arXiv id: the one the .bib confirms, else the link's, else the badge's."""
+    candidates = [entry.link_arxiv, entry.badge_arxiv]
+    if bib and bib.arxiv and bib.arxiv in candidates:
+        entry.arxiv = bib.arxiv
+    else:
+        entry.arxiv = next((c for c in candidates if c), "")
+    if bib and bib.arxiv and entry.arxiv and bib.arxiv != entry.arxiv:
+        defects.append(Defect(path, entry.line, "badge-mismatch", f"'{entry.name}' links arXiv "
+                              f"{entry.arxiv} but its .bib entry {bib.key} says {bib.arxiv}",
+                              "check the id on arXiv"))
+
+
+def check_entries(entries: list[Entry], path: str) -> list[Defect]:
+    """Defects visible across entries: duplicates, a code link that names another entry."""
+    defects: list[Defect] = []
+    by_id: dict[str, Entry] = {}
+    by_title: dict[str, Entry] = {}
+    for entry in entries:
+        if not entry.arxiv:
+            entry.arxiv = entry.link_arxiv or entry.badge_arxiv
+        first = by_id.get(entry.arxiv) if entry.arxiv else None
+        if first is None and entry.title:
+            first = by_title.get(normalise_title(entry.title))
+        if first:
+            defects.append(Defect(path, entry.line, "duplicate", f"'{entry.name}' repeats line "
+                                  f"{first.line} ('{first.name}', {entry.arxiv or 'same title'})",
+                                  "list each paper once"))
+            continue
+        if entry.arxiv:
+            by_id[entry.arxiv] = entry
+        if entry.title:
+            by_title[normalise_title(entry.title)] = entry
+    names = {normalise_title(e.name): e for e in entries if e.name}
+    for entry in entries:
+        code = entry.links.get("code", "")
+        repo = normalise_title(code.rsplit("/", 1)[-1]) if code else ""
+        other = names.get(repo)
+        if other and normalise_title(entry.name) != repo and \
+                other.links.get("code") != code:
+            defects.append(Defect(path, entry.line, "code-link", f"code link of '{entry.name}' "
+                                  f"({code}) is the repository of '{other.name}' (line "
+                                  f"{other.line})", "link this paper's own repository"))
+    return defects
+
+
+def drafts(entries: list[Entry]) -> list[dict]:
+    """Draft records, one per distinct paper (first occurrence wins, later links merged)."""
+    records: dict[str, dict] = {}
+    seen: dict[str, str] = {}
+    for entry in entries:
+        ident = entry.arxiv or normalise_title(entry.title or entry.name)
+        if ident in seen:
+            links = records[seen[ident]]["links"]
+            for kind, url in entry.links.items():
+                links.setdefault(kind, url)
+            continue
+        found = entry.bib
+        title = entry.title
+        if found and entry.name and normalise_title(f"{entry.name} {title}") == \
+                normalise_title(found.title):
+            title = f"{entry.name}: {title}"  # the list gave only the subtitle
+        name = propose_name(entry.name or title)
+        key = unique_key(slug(name), set(records))
+        seen[ident] = key
+        records[key] = {
+            "key": key, "name": name, "title": title or name,
+            "authors": found.authors if found else [],
+            "date": month_of(entry.arxiv) if entry.arxiv else "",
+            "arxiv": entry.arxiv or None,
+            "links": dict(entry.links, other=list(dict.fromkeys(entry.other))),
+            "section": entry.section, "tags": [], "builds_on": [],
+        }
+    return list(records.values())

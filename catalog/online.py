@@ -1,0 +1,98 @@
+"""`awm check --online`: what only the network can tell.
+
+Every link of every record must answer (HEAD, then GET where a server refuses HEAD), and a
+record with an arXiv id must still carry arXiv's title and author list. Skipped in CI; tested
+with a fake HTTP session and an ``arxiv.Client`` that replays recorded Atom responses.
+"""
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from .importers import fold
+from .importers.arxiv import ArxivUnavailable, fetch_many
+from .loader import Finding
+from .model import Catalog, normalise_title
+
+TIMEOUT_S = 15
+USER_AGENT = "awm-check/0.1 (link check of a paper catalog)"
+_INCONCLUSIVE = {429}  # rate limited: says nothing about the link
+
+
+def _status(session, url: str) -> str | None:
+    """None when the link answers, else a short reason ('HTTP 404', 'ConnectionError')."""
+    headers = {"User-Agent": USER_AGENT}
+    try:
+        response = session.head(url, timeout=TIMEOUT_S, allow_redirects=True, headers=headers)
+        if response.status_code in (403, 405, 501) or response.status_code >= 500:
+            response = session.get(url, timeout=TIMEOUT_S, allow_redirects=True, headers=headers,
+                                   stream=True)
+            response.close()
+    except requests.RequestException as err:
+        return type(err).__name__
+    if response.status_code >= 400 and response.status_code not in _INCONCLUSIVE:
+        return f"HTTP {response.status_code}"
+    return None
+
+
+def _person(name: str) -> str:
+    return re.sub(r"[^a-z]", "", fold(name))
+
+
+def check_links(catalog: Catalog, session=None) -> list[Finding]:
+    session = session or requests.Session()
+    urls = sorted({url for p in catalog.papers.values() for _, url in p.links.all()})
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        reasons = dict(zip(urls, pool.map(lambda u: _status(session, u), urls)))
+    findings = []
+    for key, paper in catalog.papers.items():
+        source = catalog.sources[key]
+        for field, url in paper.links.all():
+            if reasons[url]:
+                findings.append(Finding(source.path, source.line("links"),
+                                        f"links.{field} does not answer: {url} ({reasons[url]})",
+                                        "fix the address or remove the link"))
+    return findings
+
+
+def check_arxiv(catalog: Catalog, client=None) -> list[Finding]:
+    with_ids = {k: p for k, p in catalog.papers.items() if p.arxiv}
+    if not with_ids:
+        return []
+    try:
+        found = fetch_many([p.arxiv for p in with_ids.values()], client)
+    except ArxivUnavailable as err:
+        return [Finding("papers", 1, f"arXiv metadata not checked: {err}",
+                        "run awm check --online again later")]
+    findings = []
+    for key, paper in with_ids.items():
+        source = catalog.sources[key]
+        theirs = found.get(paper.arxiv)
+        if theirs is None:
+            findings.append(Finding(source.path, source.line("arxiv"), f"arXiv has no paper "
+                                    f"{paper.arxiv}", "check the id on arxiv.org"))
+            continue
+        if normalise_title(fold(paper.title)) != normalise_title(fold(theirs.title)):
+            findings.append(Finding(source.path, source.line("title"), f"title differs from "
+                                    f"arXiv {paper.arxiv}: '{theirs.title}'",
+                                    "copy the title from arXiv"))
+        ours = [_person(a) for a in paper.authors]
+        on_arxiv = [_person(a) for a in theirs.authors]
+        if ours != on_arxiv:
+            first = next((i for i, (a, b) in enumerate(zip(ours, on_arxiv)) if a != b),
+                         min(len(ours), len(on_arxiv)))
+            here = paper.authors[first] if first < len(paper.authors) else "(none)"
+            there = theirs.authors[first] if first < len(theirs.authors) else "(none)"
+            findings.append(Finding(source.path, source.line("authors"), f"authors differ from "
+                                    f"arXiv {paper.arxiv}: {len(paper.authors)} here, "
+                                    f"{len(theirs.authors)} there; author {first + 1} is "
+                                    f"'{here}' here, '{there}' on arXiv",
+                                    "copy the author list from arXiv"))
+    return findings
+
+
+def run_online_checks(catalog: Catalog, session=None, client=None) -> list[Finding]:
+    """Findings about links that do not answer and records that drifted from arXiv."""
+    return sorted(check_links(catalog, session) + check_arxiv(catalog, client))

@@ -1,0 +1,130 @@
+"""`awm import markdown`: every defect of a small synthetic list, drafts, atomic --out."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from catalog.importers import markdown as md
+from catalog.importers.bibtex import parse_bibtex
+from catalog.loader import load_catalog, load_taxonomy
+from tools.awm import main as awm
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+LIST, BIB = FIXTURES / "list.md", FIXTURES / "list.bib"
+
+EXPECTED = [  # every line `awm import markdown` prints for fixtures/list.md, in order
+    "{bib}:13: bibtex-orphan: orphan2025 ('A Paper Nobody Lists') is not in the list "
+    "(list the paper or remove the entry)",
+    "{md}:10: badge-mismatch: badge text says 2502.01392 but the link goes to 2502.06764 "
+    "(make both the paper's id)",
+    "{md}:10: bibtex-anchor: BibTeX anchor #L1 of 'DFoT' points at chen2024diffusion "
+    "('Diffusion forcing: Next-token prediction meets full-sequence diffusion') "
+    "(point it at #L7-L12)",
+    "{md}:11: arxiv-link: arXiv link https://arxiv.org/pdf/2501.00002v2 has a version suffix "
+    "(link https://arxiv.org/abs/2501.00002)",
+    "{md}:11: arxiv-link: badge text 2501.00002v2 has a version suffix (write 2501.00002)",
+    "{md}:11: code-link: code link https://gitlab.com/o/split is not a GitHub repository "
+    "(link https://github.com/<owner>/<repo>, or list it under other links)",
+    "{md}:11: markup: double list bullet (keep one '*' or '-')",
+    "{md}:11: markup: entry split over lines 11-12 (write the entry on one line)",
+    "{md}:11: missing-bibtex: 'Split' has no entry in {bib} (add its BibTeX entry)",
+    "{md}:13: missing-bibtex: 'Evil' has no entry in {bib} (add its BibTeX entry)",
+    "{md}:13: unsafe-link: javascript: link dropped: javascript:alert(1 "
+    "(only https links are accepted)",
+    "{md}:13: unsafe-link: plain http link dropped: http://github.com/o/evil "
+    "(use the https address)",
+    "{md}:17: duplicate: 'Diffusion Forcing again' repeats line 9 ('Diffusion Forcing', "
+    "2407.01392) (list each paper once)",
+    "{md}:18: code-link: code link https://github.com/o/notitle/tree/main/sub is not a "
+    "repository root (link https://github.com/o/notitle)",
+    "{md}:18: missing-bibtex: 'NoTitle' has no entry in {bib} (add its BibTeX entry)",
+    "{md}:18: missing-title: 'NoTitle' has no quoted title (add the full title in double quotes)",
+]
+
+
+def test_cli_prints_one_line_per_defect_and_exits_1(capsys):
+    assert awm(["import", "markdown", str(LIST)]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [line.format(md=LIST, bib=BIB) for line in EXPECTED]
+    assert err.strip() == "awm import: 6 entries, 5 distinct papers, 16 defects"
+
+
+def _parsed():
+    entries, defects = md.parse_markdown(LIST.read_text(), "list.md", load_taxonomy())
+    bib, _ = parse_bibtex(BIB.read_text(), "list.bib")
+    md.check_against_bib(entries, bib, "list.md")
+    md.check_entries(entries, "list.md")
+    return entries
+
+
+def test_sections_come_from_headings_and_unrelated_headings_hold_no_papers():
+    entries = _parsed()
+    assert [(e.name, e.section) for e in entries] == [
+        ("Diffusion Forcing", "algorithm/native-ar-diffusion"),
+        ("DFoT", "algorithm/native-ar-diffusion"),
+        ("Split", "algorithm/native-ar-diffusion"),
+        ("Evil", "algorithm/native-ar-diffusion"),
+        ("Diffusion Forcing again", "infrastructure/caching"),
+        ("NoTitle", "infrastructure/caching"),
+    ]
+
+
+def test_drafts_carry_the_corrected_facts_and_drop_unsafe_links():
+    drafts = {d["key"]: d for d in md.drafts(_parsed())}
+    assert sorted(drafts) == ["dfot", "diffusion-forcing", "evil", "notitle", "split"]
+    df = drafts["diffusion-forcing"]
+    # the list gave only the subtitle; the .bib shows the full title is "Name: subtitle"
+    assert df["title"] == "Diffusion Forcing: Next-token Prediction Meets Full-Sequence Diffusion"
+    assert df["authors"] == ["Boyuan Chen", "Diego Martí Monsó"]
+    assert df["date"] == "2024-07" and df["arxiv"] == "2407.01392"
+    # the duplicate's website is merged into the first record
+    assert df["links"]["project"] == "https://boyuan.space/diffusion-forcing/"
+    assert drafts["dfot"]["arxiv"] == "2502.06764"  # the .bib confirms the link, not the badge
+    assert drafts["split"]["arxiv"] == "2501.00002"
+    assert drafts["split"]["links"]["other"] == ["https://gitlab.com/o/split"]
+    assert drafts["notitle"]["links"]["code"] == "https://github.com/o/notitle"
+    evil = drafts["evil"]["links"]
+    assert "project" not in evil and "code" not in evil and evil["other"] == []
+    assert "javascript" not in yaml.safe_dump(list(drafts.values()))
+
+
+def test_hostile_links_of_every_unsafe_scheme_are_reported_and_dropped(tmp_path):
+    path = tmp_path / "x.md"
+    path.write_text("## 3.2 Caching\n"
+                    "* **A**, \"A\". [![Website](https://img.shields.io/badge/W-L-b.svg)]"
+                    "(data:text/html;base64,PHNjcmlwdD4=) [![Code](https://img.shields.io/badge/C-G"
+                    "-g.svg)](vbscript:msgbox) [x](file:///etc/passwd)\n")
+    entries, defects = md.parse_markdown(path.read_text(), "x.md", load_taxonomy())
+    assert [d.kind for d in defects] == ["unsafe-link"] * 3
+    assert entries[0].links == {} and entries[0].other == []
+
+
+def test_out_writes_records_that_load_and_refuses_to_overwrite(tmp_path, capsys):
+    out = tmp_path / "drafts"
+    assert awm(["import", "markdown", str(LIST), "--out", str(out)]) == 1
+    assert sorted(p.name for p in out.iterdir()) == [
+        "dfot.yaml", "diffusion-forcing.yaml", "evil.yaml", "notitle.yaml", "split.yaml"]
+    err = capsys.readouterr().err
+    assert f"{out / 'notitle.yaml'}: draft needs date" in err  # no arXiv id, no date: said so
+    (tmp_path / "catalog").mkdir()
+    catalog = load_catalog(tmp_path, papers_dir=out)
+    assert sorted(catalog.papers) == ["dfot", "diffusion-forcing", "evil", "split"]
+    assert [str(f) for f in catalog.load_findings] == [
+        "drafts/notitle.yaml:1: missing field 'date' (add 'date:')"]
+
+    before = {p.name: p.read_text() for p in out.iterdir()}
+    (out / "split.yaml").write_text("key: split\n")  # a hand-edited record is never overwritten
+    before["split.yaml"] = "key: split\n"
+    assert awm(["import", "markdown", str(LIST), "--out", str(out)]) == 1
+    assert "nothing written" in capsys.readouterr().err
+    assert {p.name: p.read_text() for p in out.iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".drafts.")]
+
+
+def test_input_over_the_size_limit_is_refused_unread(tmp_path, capsys):
+    big = tmp_path / "big.md"
+    with big.open("wb") as handle:
+        handle.truncate(6 * 1024 * 1024)
+    assert awm(["import", "markdown", str(big)]) == 2
+    assert "over the 5242880-byte limit" in capsys.readouterr().err
