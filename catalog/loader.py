@@ -7,6 +7,7 @@ a line, and the records that did load are returned. YAML is read with the safe l
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,24 +34,65 @@ class Finding:
         return f"{self.path}:{self.line}: {self.message}{fix}"
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a mapping with the same key twice (YAML keeps the last)."""
+# libyaml's parser when PyYAML was built with it (about 10x faster); the safe constructor either way.
+_BaseSafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_BaseSafeLoader):
+    """Safe loader that refuses a mapping with the same key twice (YAML keeps the last)."""
 
     def construct_mapping(self, node, deep=False):
         seen = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) \
+                else self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate field {key!r}", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_plain(self, node, memo: dict | None = None):
+        """Data from a node tree, fast: plain strings, mappings with string keys and sequences
+        are built here; everything else (numbers, dates, merge keys, any other tag, which the
+        safe constructor refuses) goes through the safe constructor. Shared nodes (aliases)
+        stay shared, so an alias bomb costs no more than its text; a recursive one is refused."""
+        memo = {} if memo is None else memo
+        if id(node) in memo:
+            if memo[id(node)] is _BUILDING:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "recursive alias", node.start_mark)
+            return memo[id(node)]
+        if isinstance(node, yaml.ScalarNode) and node.tag == _STR:
+            return node.value
+        if isinstance(node, yaml.MappingNode) and node.tag == _MAP \
+                and all(k.tag == _STR for k, _ in node.value):
+            memo[id(node)] = _BUILDING
+            out = {}
+            for key_node, value_node in node.value:
+                if key_node.value in out:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate field {key_node.value!r}", key_node.start_mark)
+                out[key_node.value] = self.construct_plain(value_node, memo)
+        elif isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+            memo[id(node)] = _BUILDING
+            out = [self.construct_plain(item, memo) for item in node.value]
+        else:
+            out = self.construct_document(node)
+        memo[id(node)] = out
+        return out
+
+
+_STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{t}" for t in ("str", "map", "seq"))
+_BUILDING = object()
+
 
 def read_yaml(path: Path, rel: str) -> tuple[object, dict[str, int]]:
     """Parse one YAML file safely; return (data, top-level field -> line).
 
     Raises ``LoadError`` carrying a Finding on any problem."""
+    if path.is_symlink():
+        raise LoadError(Finding(rel, 1, "is a symbolic link", "commit the record as a plain file"))
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise LoadError(Finding(rel, 1, f"file is {size} bytes, over the {MAX_BYTES}-byte limit",
@@ -60,8 +102,12 @@ def read_yaml(path: Path, rel: str) -> tuple[object, dict[str, int]]:
     except UnicodeDecodeError as err:
         raise LoadError(Finding(rel, 1, f"not UTF-8 text ({err.reason})", "save the file as UTF-8"))
     try:
-        node = yaml.compose(text, Loader=_UniqueKeyLoader)
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
+        loader = _UniqueKeyLoader(text)
+        try:  # parse once: the node gives the field lines, the same node gives the data
+            node = loader.get_single_node()
+            data = loader.construct_plain(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else 1
@@ -73,8 +119,11 @@ def read_yaml(path: Path, rel: str) -> tuple[object, dict[str, int]]:
         raise LoadError(Finding(rel, 1, f"YAML error: {err}", "fix the YAML syntax"))
     lines = {"": 1}
     if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
+        for key_node, value_node in node.value:
             lines[str(key_node.value)] = key_node.start_mark.line + 1
+            if isinstance(value_node, yaml.MappingNode):  # links.code and the like
+                for sub_key, _ in value_node.value:
+                    lines[f"{key_node.value}.{sub_key.value}"] = sub_key.start_mark.line + 1
     return data, lines
 
 
@@ -169,28 +218,29 @@ def load_catalog(root: Path | None = None, papers_dir: Path | None = None) -> Ca
     taxonomy = load_taxonomy(root / "catalog" / "taxonomy.yaml"
                              if (root / "catalog" / "taxonomy.yaml").exists() else None)
     papers, sources, findings = {}, {}, []
-    for path in sorted(papers_dir.glob("*.yaml")):
-        try:
-            rel = path.relative_to(root).as_posix()
-        except ValueError:
-            rel = path.as_posix()
+    try:
+        prefix = papers_dir.resolve().relative_to(root.resolve()).as_posix() + "/"
+    except ValueError:
+        prefix = papers_dir.as_posix() + "/"
+    names = sorted(e.name for e in os.scandir(papers_dir)) if papers_dir.is_dir() else []
+    for name in names:
+        path, rel = papers_dir / name, prefix + name
+        if not name.endswith(".yaml"):
+            if path.is_file() or path.is_symlink():
+                findings.append(Finding(rel, 1, "not a .yaml file",
+                                        "paper records are named <key>.yaml"))
+            continue
         paper, source, problems = load_paper(path, rel)
         findings += problems
-        stem = path.stem
-        sources[paper.key if paper else stem] = source
         if paper is None:
-            continue
-        if paper.key in papers:  # the key-equals-file-name check reports the clash
-            sources[f"{paper.key}@{stem}"] = source
+            sources.setdefault(name[:-5], source)
+        elif paper.key in papers:  # two files, one key: the first (by file name) keeps it
+            sources[f"{paper.key}@{name[:-5]}"] = source
             findings.append(Finding(rel, source.line("key"), f"key '{paper.key}' is already used by "
                                     f"{sources[paper.key].path}", "choose another key"))
-            continue
-        papers[paper.key] = paper
-    for other in sorted(papers_dir.iterdir()) if papers_dir.exists() else []:
-        if other.is_file() and other.suffix != ".yaml":
-            findings.append(Finding(other.relative_to(root).as_posix() if other.is_relative_to(root)
-                                    else other.as_posix(), 1, "not a .yaml file",
-                                    "paper records are named <key>.yaml"))
+        else:
+            papers[paper.key] = paper
+            sources[paper.key] = source
     cards, card_findings = load_reproductions(root)
     papers = dict(sorted(papers.items()))
     return Catalog(papers, taxonomy, sources, cards, findings + card_findings)

@@ -128,10 +128,11 @@ class Source:
     """Where a record came from, for file:line messages."""
 
     path: str  # relative path, e.g. papers/self-forcing.yaml
-    lines: dict[str, int]  # top-level field -> 1-based line; "" -> 1
+    lines: dict[str, int]  # field ("links", "links.code") -> 1-based line; "" -> 1
 
     def line(self, field_name: str = "") -> int:
-        return self.lines.get(field_name.split(".")[0], 1)
+        """The field's own line, else its top-level field's, else the first line."""
+        return self.lines.get(field_name) or self.lines.get(field_name.split(".")[0], 1)
 
 
 def normalise_title(title: str) -> str:

@@ -1,0 +1,72 @@
+"""`awm check` and `awm build` (argument parsing lives in tools/awm.py).
+
+Exit codes: 0 clean, 1 findings (or stale files), 2 bad usage.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .checks import run_checks
+from .loader import Finding, load_catalog
+from .render import render_all, stale_outputs, write_outputs
+
+
+def _print(findings: list[Finding]) -> None:
+    for finding in findings:
+        print(finding)
+
+
+def _wanted(paths: list[Path], root: Path) -> set[Path] | None:
+    """The absolute files to report on, or None for all. Raises ValueError for a bad path."""
+    if not paths:
+        return None
+    wanted = set()
+    for path in paths:
+        if not path.exists():
+            raise ValueError(f"no such file: {path}")
+        wanted.add(path.resolve())
+    return wanted
+
+
+def check(args) -> int:
+    root = Path(args.root).resolve()
+    try:
+        wanted = _wanted(list(getattr(args, "paths", None) or []), root)
+    except ValueError as err:
+        print(f"awm check: error: {err}", file=sys.stderr)
+        return 2
+    catalog = load_catalog(root)
+    findings = run_checks(catalog)
+    findings += stale_outputs(render_all(catalog), root)
+    if getattr(args, "online", False):
+        from .online import run_online_checks  # network code only when asked for
+        findings += run_online_checks(catalog)
+    if wanted is not None:
+        findings = [f for f in findings if (root / f.path).resolve() in wanted]
+    findings = sorted(set(findings))
+    _print(findings)
+    scope = f"{len(wanted)} file(s) of " if wanted is not None else ""
+    print(f"awm check: {scope}{len(catalog.papers)} papers, {len(findings)} finding(s)",
+          file=sys.stderr)
+    return 1 if findings else 0
+
+
+def build(args) -> int:
+    root = Path(args.root).resolve()
+    catalog = load_catalog(root)
+    problems = run_checks(catalog)
+    if problems:  # an output built from a broken catalog would silently drop papers
+        _print(problems)
+        print(f"awm build: {len(problems)} finding(s) in the catalog; nothing written "
+              "(fix them, then build again)", file=sys.stderr)
+        return 1
+    rendered = render_all(catalog)
+    if getattr(args, "check", False):
+        stale = stale_outputs(rendered, root)
+        _print(stale)
+        return 1 if stale else 0
+    written = write_outputs(rendered, root)
+    for name in rendered:
+        print(f"{'wrote' if name in written else 'unchanged'} {name}")
+    return 0

@@ -1,0 +1,74 @@
+"""catalog.json: the whole catalog for programs (the site's paper map reads it).
+
+Its shape is documented, field by field, in catalog/catalog.schema.json; a test validates the
+generated file against it. Sorted keys and lists, no timestamps: the same catalog gives the
+same bytes.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from ..model import Catalog
+from .readme import reproduction_summary
+
+SCHEMA_VERSION = 1
+
+
+def catalog_data(catalog: Catalog) -> dict:
+    built_upon_by: dict[str, list[str]] = defaultdict(list)
+    edges = []
+    for key, paper in catalog.papers.items():  # keys in order, so each list comes out sorted
+        for target in sorted(set(paper.builds_on)):
+            if target in catalog.papers:
+                built_upon_by[target].append(key)
+                edges.append({"from": key, "to": target})
+    papers = []
+    for key, paper in catalog.papers.items():
+        record = paper.model_dump(mode="json")
+        record.update(arxiv_url=paper.arxiv_url, year=paper.year, area=paper.area,
+                      built_upon_by=built_upon_by.get(key, []),
+                      reproduced=key in catalog.reproductions)
+        papers.append(record)
+    counts: dict[str, int] = defaultdict(int)
+    for paper in catalog.papers.values():
+        counts[paper.section] += 1
+    taxonomy = {
+        "areas": [{"id": a["id"], "title": a["title"], "about": " ".join(a["about"].split()),
+                   "sections": [{"id": s.id, "title": s.title, "about": s.about,
+                                 "papers": counts.get(s.id, 0)} for s in a["sections"]]}
+                  for a in catalog.taxonomy.areas],
+        "tags": [{"id": t, "about": about} for t, about in sorted(catalog.taxonomy.tags.items())],
+    }
+    reproductions = [
+        {"paper": key, "folder": str(card.get("folder", "")), "card": str(card.get("path", "")),
+         "results": reproduction_summary(card)}
+        for key, card in sorted(catalog.reproductions.items()) if key in catalog.papers]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "counts": {"papers": len(papers), "with_code": sum(1 for p in papers if p["links"]["code"]),
+                   "with_reproduction": len(reproductions), "edges": len(edges)},
+        "taxonomy": taxonomy,
+        "papers": papers,
+        "edges": edges,
+        "reproductions": reproductions,
+    }
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def render_json(catalog: Catalog) -> str:
+    """Top-level fields one per line and each list item on its own line: diffs stay readable
+    (one changed paper, one changed line) and the fast C encoder does the work."""
+    data = catalog_data(catalog)
+    fields = []
+    for name in sorted(data):
+        value = data[name]
+        if isinstance(value, list) and value:
+            value_text = "[\n  " + ",\n  ".join(map(_dumps, value)) + "\n ]"
+        else:
+            value_text = _dumps(value)
+        fields.append(f" {_dumps(name)}: {value_text}")
+    return "{\n" + ",\n".join(fields) + "\n}\n"

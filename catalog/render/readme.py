@@ -1,0 +1,131 @@
+"""README.md: the hand-written template (templates/README.md.j2) around the generated list.
+
+Everything that comes from a record is escaped for Markdown on its way out: the Jinja
+environment's ``finalize`` escapes every ``{{ value }}`` unless the value is ``Trusted`` (only
+the ``url`` filter makes one, and only from an https URL). A title holding ``<script>``,
+``](`` or ``|`` therefore renders as those characters.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+
+from ..model import Catalog, Paper
+from .bibtex import render_bibtex_with_lines
+
+TEMPLATES = Path(__file__).parent / "templates"
+UPSTREAM = "https://github.com/gracezhao1997/Awesome-Video-World-Models-with-AR-Diffusion"
+# Headings the template writes itself, in order, before the generated ones (for unique anchors).
+FIXED_HEADINGS = ["Quick start", "Overview", "Contents"]
+SCALES = ("smoke", "full")  # result records shown in the README, in this order
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&@])")
+_HTTPS = re.compile(r"https://[^/?#\s]+", re.IGNORECASE)
+_AUTOLINK = re.compile(r"(:(?=//)|(?<=www)\.)", re.IGNORECASE)
+
+
+class Trusted(str):
+    """Text that is already safe Markdown (built here, not taken from a record)."""
+
+
+def md_escape(text: object) -> str:
+    """Record text as inline Markdown that renders literally: one line, every character that
+    could open markup (links, emphasis, HTML, tables, mentions) backslash-escaped, and URLs in
+    the text broken so GitHub does not turn them into links."""
+    text = " ".join(str(text).split())
+    return _AUTOLINK.sub(r"\\\1", _MD_SPECIAL.sub(r"\\\1", text))
+
+
+def safe_url(url: str | None) -> Trusted | None:
+    """An https URL made safe inside ``[...](...)``, or None for anything else."""
+    if not url or not _HTTPS.match(url):
+        return None
+    return Trusted(quote(url, safe=":/?#[]@!$&'*+,;=%~").replace("(", "%28").replace(")", "%29"))
+
+
+def github_slug(text: str, seen: dict[str, int]) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens,
+    ``-1``, ``-2`` ... for repeats (``seen`` counts them across the document)."""
+    slug = re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
+    count = seen.get(slug, 0)
+    seen[slug] = count + 1
+    return f"{slug}-{count}" if count else slug
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+        autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        finalize=lambda v: v if isinstance(v, Trusted) else md_escape(v))
+    env.filters["url"] = lambda u: safe_url(u) or Trusted("")
+    return env
+
+
+def reproduction_summary(card: dict) -> list[dict]:
+    """Per shown scale: claims holding / claims checked, from the card's result records."""
+    out = []
+    results = card.get("results") or {}
+    for scale in SCALES:
+        record = results.get(scale)
+        if isinstance(record, dict):
+            claims = [c for c in record.get("claims") or [] if isinstance(c, dict)]
+            holding = sum(1 for c in claims if c.get("verdict") == "holds")
+            out.append({"scale": scale, "holding": holding, "total": len(claims)})
+    return out
+
+
+def _entry(paper: Paper, bib_span: tuple[int, int], card: dict | None) -> dict:
+    badges = [("arXiv", paper.arxiv_url), ("project", paper.links.project),
+              ("code", paper.links.code), ("weights", paper.links.weights)]
+    folder = str(card.get("folder", "")) if card else ""
+    return {
+        "paper": paper,
+        "venue": paper.venue or str(paper.year),
+        "badges": [(label, safe) for label, url in badges if (safe := safe_url(url))],
+        "bib": Trusted(f"papers.bib#L{bib_span[0]}-L{bib_span[1]}"),
+        "reproduction": reproduction_summary(card) if card is not None else None,
+        "reproduction_link": Trusted(f"reproductions/{folder}/")
+        if re.fullmatch(r"[a-z0-9][a-z0-9_-]*", folder) else None,
+    }
+
+
+def readme_context(catalog: Catalog, bib_spans: dict[str, tuple[int, int]]) -> dict:
+    """What the template needs: areas -> sections -> entries, counts, anchors."""
+    seen: dict[str, int] = {}
+    for heading in FIXED_HEADINGS:
+        github_slug(heading, seen)
+    by_section: dict[str, list[Paper]] = {sid: [] for sid in catalog.taxonomy.sections}
+    for paper in catalog.papers.values():
+        by_section.setdefault(paper.section, []).append(paper)
+    reproduced = {k: c for k, c in catalog.reproductions.items() if k in catalog.papers}
+    areas = []
+    for area in catalog.taxonomy.areas:
+        sections = []
+        area_anchor = github_slug(area["title"], seen)
+        for sec in area["sections"]:
+            papers = sorted(by_section[sec.id], key=lambda p: (p.date, p.key))
+            sections.append({"title": sec.title, "about": sec.about,
+                             "anchor": Trusted(github_slug(sec.title, seen)),
+                             "entries": [_entry(p, bib_spans[p.key], reproduced.get(p.key))
+                                         for p in papers]})
+        areas.append({"title": area["title"], "about": area["about"],
+                      "anchor": Trusted(area_anchor), "sections": sections,
+                      "count": sum(len(s["entries"]) for s in sections)})
+    return {
+        "areas": areas,
+        "total": len(catalog.papers),
+        "with_code": sum(1 for p in catalog.papers.values() if p.links.code),
+        "with_reproduction": len(reproduced),
+        "upstream": UPSTREAM,
+    }
+
+
+def render_readme(catalog: Catalog, bib_spans: dict[str, tuple[int, int]] | None = None) -> str:
+    if bib_spans is None:
+        bib_spans = render_bibtex_with_lines(catalog)[1]
+    return _environment().get_template("README.md.j2").render(readme_context(catalog, bib_spans))
