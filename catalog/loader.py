@@ -149,7 +149,7 @@ def _schema_findings(rel: str, lines: dict[str, int], err: ValidationError) -> l
                    "date": "write YYYY-MM, e.g. 2024-07",
                    "arxiv": "write the bare id, e.g. 2407.01392 (no 'v2', no URL)"}.get(loc[0], "")
         else:
-            msg, fix = f"field '{where}': {e['msg']}", ""
+            msg, fix = f"field '{where}': {e['msg'].removeprefix('Value error, ')}", ""
         out.append(Finding(rel, line, msg, fix))
     return out
 

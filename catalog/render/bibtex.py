@@ -93,7 +93,7 @@ def render_bibtex_with_lines(catalog: Catalog) -> tuple[str, dict[str, tuple[int
     """papers.bib and, per record key, the 1-based (first, last) line of its entry."""
     lines = list(HEADER)
     spans = {}
-    for key, paper in catalog.papers.items():
+    for key, paper in sorted(catalog.papers.items()):
         entry = render_entry(paper).split("\n")
         spans[key] = (len(lines) + 1, len(lines) + len(entry))
         lines += entry + [""]

@@ -18,13 +18,14 @@ SCHEMA_VERSION = 1
 def catalog_data(catalog: Catalog) -> dict:
     built_upon_by: dict[str, list[str]] = defaultdict(list)
     edges = []
-    for key, paper in catalog.papers.items():  # keys in order, so each list comes out sorted
+    papers_by_key = sorted(catalog.papers.items())
+    for key, paper in papers_by_key:  # in key order, so each list comes out sorted
         for target in sorted(set(paper.builds_on)):
             if target in catalog.papers:
                 built_upon_by[target].append(key)
                 edges.append({"from": key, "to": target})
     papers = []
-    for key, paper in catalog.papers.items():
+    for key, paper in papers_by_key:
         record = paper.model_dump(mode="json")
         record.update(arxiv_url=paper.arxiv_url, year=paper.year, area=paper.area,
                       built_upon_by=built_upon_by.get(key, []),

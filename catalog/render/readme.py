@@ -23,9 +23,13 @@ UPSTREAM = "https://github.com/gracezhao1997/Awesome-Video-World-Models-with-AR-
 FIXED_HEADINGS = ["Quick start", "Overview", "Contents"]
 SCALES = ("smoke", "full")  # result records shown in the README, in this order
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&@])")
+# Markup characters that both CommonMark (GitHub) and Python-Markdown (MkDocs) backslash-escape,
+# and entities for those only CommonMark escapes (HTML, tables, mentions, strikethrough).
+_MD_BACKSLASH = re.compile(r"([\\`*_{}\[\]()#+!])")
+_MD_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "|": "&#124;", "@": "&#64;", "~": "&#126;"}
+_MD_ENTITY_RE = re.compile("[" + re.escape("".join(_MD_ENTITY)) + "]")
+_AUTOLINK = re.compile(r"(?<=[a-z0-9]):(?=//)|(?<=www)\.", re.IGNORECASE)  # bare URLs in text
 _HTTPS = re.compile(r"https://[^/?#\s]+", re.IGNORECASE)
-_AUTOLINK = re.compile(r"(:(?=//)|(?<=www)\.)", re.IGNORECASE)
 
 
 class Trusted(str):
@@ -36,15 +40,16 @@ def md_escape(text: object) -> str:
     """Record text as inline Markdown that renders literally: one line, every character that
     could open markup (links, emphasis, HTML, tables, mentions) backslash-escaped, and URLs in
     the text broken so GitHub does not turn them into links."""
-    text = " ".join(str(text).split())
-    return _AUTOLINK.sub(r"\\\1", _MD_SPECIAL.sub(r"\\\1", text))
+    text = _MD_BACKSLASH.sub(r"\\\1", " ".join(str(text).split()))
+    text = _MD_ENTITY_RE.sub(lambda m: _MD_ENTITY[m.group()], text)  # after: entities hold '#'
+    return _AUTOLINK.sub(lambda m: "&#58;" if m.group() == ":" else "&#46;", text)
 
 
 def safe_url(url: str | None) -> Trusted | None:
     """An https URL made safe inside ``[...](...)``, or None for anything else."""
     if not url or not _HTTPS.match(url):
         return None
-    return Trusted(quote(url, safe=":/?#[]@!$&'*+,;=%~").replace("(", "%28").replace(")", "%29"))
+    return Trusted(quote(url, safe=":/?#@!$&'*+,;=%~").replace("(", "%28").replace(")", "%29"))
 
 
 def github_slug(text: str, seen: dict[str, int]) -> str:

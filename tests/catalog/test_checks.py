@@ -1,0 +1,269 @@
+"""`awm check`: every check fails on its fixture with its exact message; valid input passes."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+import time
+import types
+from pathlib import Path
+
+import pytest
+
+from catalog.checks import run_checks
+from catalog.loader import MAX_BYTES, Finding, load_catalog
+from tools.awm import main as awm
+
+# fixture folder -> every finding it must give, exactly (file:line: message (fix))
+EXPECTED = {
+    "key-mismatch": [
+        "papers/file-name.yaml:1: key 'record-key' differs from the file name 'file-name.yaml' "
+        "(rename the file to record-key.yaml or write key: file-name)",
+    ],
+    "duplicate-key": [
+        "papers/twin.yaml:1: key 'same' is already used by papers/same.yaml (choose another key)",
+    ],
+    "duplicate-arxiv": [
+        "papers/second.yaml:6: same arXiv id as papers/first.yaml: '2407.00001' "
+        "(one paper, one record: merge the two files)",
+    ],
+    "duplicate-title": [
+        "papers/second.yaml:3: same title as papers/first.yaml: 'world-models -- a STUDY' "
+        "(one paper, one record: merge the two files)",
+    ],
+    "duplicate-code": [  # 'successor' shares the URL too, but builds on 'first': allowed
+        "papers/second.yaml:8: same code URL as papers/first.yaml: "
+        "'https://github.com/Example/shared.git/' (one paper, one record: merge the two files)",
+    ],
+    "arxiv-format": [
+        "papers/no-month.yaml:6: arXiv id '2413.01392' has no month 13 "
+        "(copy the id from the paper's arxiv.org page)",
+        "papers/short-number.yaml:6: arXiv id '2407.1392' should have 5 digits after the dot "
+        "(copy the id from the paper's arxiv.org page)",
+        "papers/unquoted.yaml:6: field 'arxiv' must be a quoted string "
+        "(write arxiv: \"2407.01392\" with quotes)",
+        "papers/version-suffix.yaml:6: field 'arxiv' has a bad format "
+        "(write the bare id, e.g. 2407.01392 (no 'v2', no URL))",
+    ],
+    "link-scheme": [
+        "papers/data-link.yaml:8: links.project is not an https link ('data:'): "
+        "'data:text/html,<script>alert(1)</script>' (only https:// links are accepted)",
+        "papers/other-list.yaml:8: links.other is not an https link ('ftp:'): "
+        "'ftp://example.org/file' (only https:// links are accepted)",
+        "papers/plain-http.yaml:8: links.code is not an https link ('http:'): "
+        "'http://github.com/example/plain-http' (only https:// links are accepted)",
+        "papers/script-link.yaml:8: links.project is not an https link ('javascript:'): "
+        "'javascript:alert(1)' (only https:// links are accepted)",
+        "papers/spaced.yaml:8: links.project is not a well-formed URL: "
+        "'https://example.org/a page' (write a plain https://host/path URL; encode spaces as %20)",
+    ],
+    "link-hosts": [
+        "papers/arxiv-as-code.yaml:8: links.code: an arxiv.org link is not a code link "
+        "(put the id in 'arxiv' instead)",
+        "papers/arxiv-as-project.yaml:8: links.project: an arxiv.org link is not a project link "
+        "(put the id in 'arxiv' instead)",
+        "papers/pages-as-code.yaml:8: links.code: a github.io page is a project page, not code "
+        "(move it to links.project)",
+        "papers/profile-as-code.yaml:8: links.code: the code link is a GitHub profile, not a "
+        "repository (link the repository: https://github.com/<owner>/<repo>)",
+        "papers/repo-as-project.yaml:8: links.project: a GitHub repository is not a project link "
+        "(move it to links.code)",
+    ],
+    "taxonomy": [
+        "papers/bad-section.yaml:10: unknown section 'algorithm/native-ar-difusion' (did you mean "
+        "'algorithm/native-ar-diffusion'? see the sections in catalog/taxonomy.yaml)",
+        "papers/bad-tag.yaml:11: unknown tag 'realtime' (did you mean 'real-time'? see the tags "
+        "in catalog/taxonomy.yaml, or add it there)",
+        "papers/twice-tag.yaml:11: a tag is listed twice (list each tag once)",
+    ],
+    "builds-on": [
+        "papers/cycle-a.yaml:12: builds_on forms a cycle: cycle-a -> cycle-c -> cycle-b -> cycle-a "
+        "(a paper cannot build on its own successors; remove one edge)",
+        "papers/itself.yaml:12: builds_on names the paper itself (remove it from builds_on)",
+        "papers/missing.yaml:12: builds_on names 'nonexistent-paper', which has no record "
+        "(see papers/ for existing keys)",
+        "papers/twice.yaml:12: a key is listed twice in builds_on (list each key once)",
+    ],
+    "dates": [
+        "papers/after-arxiv.yaml:5: date 2024-09 is later than the arXiv posting 2024-07 "
+        "(date is the first public version: write 2024-07 or earlier)",
+        "papers/future.yaml:5: date 2025-07 is in the future (today is 2025-06) "
+        "(write the month of the first public version)",
+    ],
+    "reproduction-card": [
+        "reproductions/orphan/card.yaml:2: card names paper 'no-such-paper', which has no record "
+        "(see papers/ for existing keys)",
+    ],
+    "bibtex-override": [
+        "papers/not-entry.yaml:13: bibtex override does not start with '@type{key,' "
+        "(write one entry: @type{anykey, title = {...}, ...})",
+        "papers/two-entries.yaml:13: bibtex override has text after the entry's closing brace "
+        "(write one entry: @type{anykey, title = {...}, ...})",
+        "papers/unbalanced.yaml:13: bibtex override has unbalanced braces "
+        "(write one entry: @type{anykey, title = {...}, ...})",
+    ],
+    "yaml-safety": [
+        "papers/duplicate-field.yaml:13: YAML error: duplicate field 'title' (fix the YAML syntax)",
+        "papers/not-a-mapping.yaml:1: a paper record must be a YAML mapping "
+        "(start with 'key: <file name>')",
+        "papers/notes.txt:1: not a .yaml file (paper records are named <key>.yaml)",
+        "papers/python-tag.yaml:3: YAML error: could not determine a constructor for the tag "
+        "'tag:yaml.org,2002:python/object/apply:os.system' "
+        "(only plain YAML is accepted: no tags such as !!python)",
+    ],
+    "schema": [
+        "papers/bad-date.yaml:5: field 'date' must be a YYYY-MM string, got "
+        "datetime.date(2024, 7, 1) (write e.g. date: \"2024-07\")",
+        "papers/bad-key.yaml:1: field 'key' has a bad format "
+        "(lowercase letters, digits and single hyphens)",
+        "papers/blank-author.yaml:4: field 'authors': list items must be non-empty strings",
+        "papers/missing-title.yaml:1: missing field 'title' (add 'title:')",
+        "papers/unknown-field.yaml:13: unknown field 'stars' "
+        "(see CONTRIBUTING.md for the allowed fields)",
+    ],
+}
+
+
+def findings_of(root: Path, today: dt.date) -> list[str]:
+    return [str(f) for f in run_checks(load_catalog(root), today)]
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_each_check_fails_its_fixture_with_the_exact_message(case, fixtures_dir, today):
+    assert findings_of(fixtures_dir / case, today) == EXPECTED[case]
+
+
+def test_every_fixture_folder_is_asserted(fixtures_dir):
+    assert sorted(p.name for p in fixtures_dir.iterdir()) == sorted([*EXPECTED, "good"])
+
+
+def test_valid_catalog_has_no_findings(fixtures_dir, today):
+    catalog = load_catalog(fixtures_dir / "good")
+    assert len(catalog.papers) == 4 and "alpha" in catalog.reproductions
+    assert findings_of(fixtures_dir / "good", today) == []
+
+
+def test_today_decides_what_is_in_the_future(fixtures_dir):
+    catalog = load_catalog(fixtures_dir / "dates")
+    in_future = [f for f in run_checks(catalog, dt.date(2025, 6, 30)) if "future" in f.message]
+    assert [f.path for f in in_future] == ["papers/future.yaml"]
+    assert not [f for f in run_checks(catalog, dt.date(2025, 7, 1)) if "future" in f.message]
+
+
+def test_the_committed_catalog_passes_every_check(repo_root):
+    catalog = load_catalog(repo_root)
+    assert len(catalog.papers) >= 130
+    assert [str(f) for f in run_checks(catalog)] == []
+
+
+# --- hostile files ----------------------------------------------------------------------------
+
+def test_a_50_megabyte_file_is_refused_unread(good_root, today):
+    big = good_root / "papers" / "huge.yaml"
+    with big.open("wb") as out:  # 50 MB of real YAML text, written in 1 MB pieces
+        piece = ("summary: " + "x" * (1024 * 1024 - 10) + "\n").encode()
+        for _ in range(50):
+            out.write(piece)
+    assert big.stat().st_size == 50 * 1024 * 1024
+    assert findings_of(good_root, today) == [
+        f"papers/huge.yaml:1: file is {50 * 1024 * 1024} bytes, over the {MAX_BYTES}-byte limit "
+        "(a paper record is a few lines; remove the bulk)"]
+
+
+def test_a_python_tag_is_never_executed(good_root, today, tmp_path):
+    marker = tmp_path / "pwned"
+    (good_root / "papers" / "evil.yaml").write_text(
+        f"key: !!python/object/apply:os.system ['touch {marker}']\n")
+    found = findings_of(good_root, today)
+    assert not marker.exists()
+    assert found == ["papers/evil.yaml:1: YAML error: could not determine a constructor for the "
+                     "tag 'tag:yaml.org,2002:python/object/apply:os.system' "
+                     "(only plain YAML is accepted: no tags such as !!python)"]
+
+
+def test_a_recursive_alias_is_refused(good_root, today):
+    (good_root / "papers" / "loop.yaml").write_text("key: loop\ntags: &t [*t]\n")
+    assert findings_of(good_root, today) == [
+        "papers/loop.yaml:2: YAML error: recursive alias (fix the YAML syntax)"]
+
+
+def test_an_alias_bomb_costs_no_more_than_its_text(good_root, today):
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"{c}: &{c} [{', '.join(['*' + p] * 10)}]" for p, c in zip("abcdefgh", "bcdefghi")]
+    (good_root / "papers" / "bomb.yaml").write_text("\n".join(levels) + "\n")  # 10^9 leaves
+    start = time.perf_counter()
+    found = findings_of(good_root, today)
+    assert time.perf_counter() - start < 5
+    assert "papers/bomb.yaml:1: missing field 'key' (add 'key:')" in found
+    assert "papers/bomb.yaml:1: unknown field 'a' (see CONTRIBUTING.md for the allowed fields)" \
+        in found
+    assert all(f.startswith("papers/bomb.yaml:") for f in found)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links")
+def test_a_symbolic_link_is_refused(good_root, today):
+    os.symlink("/etc/hostname", good_root / "papers" / "link.yaml")
+    assert findings_of(good_root, today) == [
+        "papers/link.yaml:1: is a symbolic link (commit the record as a plain file)"]
+
+
+# --- the command line -------------------------------------------------------------------------
+
+def test_check_exit_codes_and_one_line_per_finding(fixtures_dir, good_root, capsys):
+    assert awm(["--root", str(good_root), "build"]) == 0
+    assert awm(["--root", str(good_root), "check"]) == 0
+    capsys.readouterr()
+    assert awm(["--root", str(fixtures_dir / "link-hosts"), "check"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert [line for line in out if line.startswith("papers/")] == EXPECTED["link-hosts"]
+    with pytest.raises(SystemExit) as usage:
+        awm(["check", "--no-such-option"])
+    assert usage.value.code == 2
+    assert awm(["--root", str(good_root), "check", str(good_root / "papers" / "absent.yaml")]) == 2
+
+
+def test_paths_filter_the_findings(fixtures_dir, capsys):
+    root = fixtures_dir / "link-scheme"
+    assert awm(["--root", str(root), "check", str(root / "papers" / "plain-http.yaml")]) == 1
+    assert capsys.readouterr().out.splitlines() == [EXPECTED["link-scheme"][2]]
+    assert awm(["--root", str(root), "check", str(root / "papers" / "../papers/spaced.yaml")]) == 1
+    assert capsys.readouterr().out.splitlines() == [EXPECTED["link-scheme"][4]]
+
+
+def test_stale_generated_files_are_findings(good_root, capsys):
+    assert awm(["--root", str(good_root), "build"]) == 0
+    paper = good_root / "papers" / "alpha.yaml"
+    paper.write_text(paper.read_text().replace("Alpha: A Test Record", "Alpha: Renamed"))
+    capsys.readouterr()
+    assert awm(["--root", str(good_root), "check"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{name}:1: generated file is out of date with papers/ (run `awm build` and commit the "
+        "result)" for name in ("README.md", "catalog.json", "papers.bib")]
+    (good_root / "papers.bib").unlink()
+    assert awm(["--root", str(good_root), "build", "--check"]) == 1
+    assert "papers.bib:1: generated file is missing" in capsys.readouterr().out
+    assert awm(["--root", str(good_root), "build"]) == 0
+    assert awm(["--root", str(good_root), "build", "--check"]) == 0
+
+
+def test_build_refuses_a_broken_catalog_and_writes_nothing(good_root, capsys):
+    shutil.copy(good_root / "papers" / "alpha.yaml",
+                good_root / "papers" / "zeta.yaml")
+    assert awm(["--root", str(good_root), "build"]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines() == ["papers/zeta.yaml:1: key 'alpha' is already used by "
+                                "papers/alpha.yaml (choose another key)"]
+    assert not (good_root / "README.md").exists()
+
+
+def test_online_mode_adds_the_online_findings(good_root, monkeypatch, capsys):
+    online = types.ModuleType("catalog.online")
+    online.run_online_checks = lambda catalog: [
+        Finding("papers/alpha.yaml", 8, f"{len(catalog.papers)} papers seen online", "")]
+    monkeypatch.setitem(sys.modules, "catalog.online", online)
+    assert awm(["--root", str(good_root), "build"]) == 0
+    assert awm(["--root", str(good_root), "check"]) == 0
+    capsys.readouterr()
+    assert awm(["--root", str(good_root), "check", "--online"]) == 1
+    assert capsys.readouterr().out.splitlines() == ["papers/alpha.yaml:8: 4 papers seen online"]
