@@ -79,14 +79,15 @@ def split_authors(value: str) -> list[str]:
     return out
 
 
-def _arxiv_of(fields: dict[str, str]) -> str:
+def _arxiv_of(fields: dict[str, str]) -> tuple[str, str]:
+    """(bare id, field it was read from) of the arXiv id an entry states, or ("", "")."""
     for name in _ID_FIELDS:
         value = fields.get(name, "")
         if name == "eprint" or "arxiv" in value.lower():
             match = _ID_RE.search(value)
             if match:
-                return match.group(1)
-    return ""
+                return match.group(1), name
+    return "", ""
 
 
 def parse_bibtex(text: str, path: str) -> tuple[BibFile, list[Defect]]:
@@ -108,7 +109,7 @@ def parse_bibtex(text: str, path: str) -> tuple[BibFile, list[Defect]]:
                          start + block.raw.rstrip().count("\n"), fields,
                          title=latex_text(fields.get("title", "")),
                          authors=split_authors(fields.get("author", "")),
-                         arxiv=_arxiv_of(fields), raw=block.raw)
+                         arxiv=_arxiv_of(fields)[0], raw=block.raw)
         entries.append(entry)
         defects += _entry_defects(entry, path)
     seen: dict[str, BibEntry] = {}
@@ -135,6 +136,16 @@ def _entry_defects(entry: BibEntry, path: str) -> list[Defect]:
     elif " and " not in author and author.count(",") >= 2:
         out.append(Defect(path, entry.field_line("author"), "bibtex-authors", f"{entry.key} separates "
                           "authors with commas", "separate authors with ' and '"))
+    if re.search(r"\sand\s+others\s*$", author):
+        out.append(Defect(path, entry.field_line("author"), "bibtex-authors", f"{entry.key} cuts "
+                          "its author list with 'and others'", "list every author"))
+    arxiv_id, arxiv_field = _arxiv_of(entry.fields)
+    if arxiv_id and re.search(rf"{re.escape(arxiv_id)}v\d+", entry.fields[arxiv_field]):
+        out.append(Defect(path, entry.field_line(arxiv_field), "arxiv-link", f"{entry.key} "
+                          f"gives arXiv {arxiv_id} with a version suffix", f"write {arxiv_id}"))
+    if not arxiv_id and any("arxiv" in v.lower() for v in entry.fields.values()):
+        out.append(Defect(path, entry.line, "bibtex-entry", f"{entry.key} mentions arXiv but "
+                          "gives no arXiv id", "add eprint={<id>} and archivePrefix={arXiv}"))
     url = entry.fields.get("url", "")
     if url and not re.match(r"^https://\S+$", url.strip()):
         out.append(Defect(path, entry.field_line("url"), "bibtex-entry", f"{entry.key} url is not an https "

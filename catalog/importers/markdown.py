@@ -83,10 +83,12 @@ def match_heading(heading: str, taxonomy: Taxonomy, area: str | None) -> tuple[s
 # ---------------------------------------------------------------- list items
 
 def _items(lines: list[str]):
-    """Yield (first line, last line, text) of list items; continuation lines are joined."""
+    """Yield (first line, last line, text, indent, marker) of list items; continuation lines
+    are joined."""
     i = 0
     while i < len(lines):
-        if not BULLET_RE.match(lines[i]):
+        bullet = BULLET_RE.match(lines[i])
+        if not bullet:
             i += 1
             continue
         start, parts = i, [lines[i].strip()]
@@ -95,7 +97,33 @@ def _items(lines: list[str]):
                 and not HEADING_RE.match(lines[i]) and not lines[i].lstrip().startswith("<"):
             parts.append(lines[i].strip())
             i += 1
-        yield start + 1, i, " ".join(parts)
+        yield start + 1, i, " ".join(parts), len(bullet.group(1).expandtabs(4)), bullet.group(2)
+
+
+class _ListShape:
+    """Open list levels of a section, to spot an item that leaves its list by accident: a
+    bullet character other than its siblings' (Markdown starts a new list there) or an indent
+    that matches no enclosing level."""
+
+    def __init__(self):
+        self.levels: list[tuple[int, str]] = []  # (indent, marker of the level's first item)
+
+    def place(self, indent: int, marker: str) -> str:
+        popped = False
+        while self.levels and self.levels[-1][0] > indent:
+            self.levels.pop()
+            popped = True
+        if self.levels and self.levels[-1][0] == indent:
+            if self.levels[-1][1] != marker:
+                return (f"'{marker}' bullet where its list uses '{self.levels[-1][1]}' "
+                        "(Markdown starts a new list)", f"use '{self.levels[-1][1]}'")
+            return ""
+        self.levels.append((indent, marker))
+        if popped:
+            return (f"indented by {indent} space{'' if indent == 1 else 's'}, which matches no "
+                    "enclosing list",
+                    "indent it like its siblings")
+        return ""
 
 
 def _badge_message(image_url: str) -> str:
@@ -249,11 +277,16 @@ def parse_markdown(text: str, path: str, taxonomy: Taxonomy) -> tuple[list[Entry
     item_lines: list[str] = []  # lines of the current section, others blanked to keep numbers
 
     def flush():
-        if section:
-            for start, end, item in _items(item_lines):
-                entry = _read_item(item, start, end, section, path, defects)
-                if entry:
-                    entries.append(entry)
+        if not section:
+            return
+        shape = _ListShape()
+        for start, end, item, indent, marker in _items(item_lines):
+            problem = shape.place(indent, marker)
+            entry = _read_item(item, start, end, section, path, defects)
+            if entry:
+                entries.append(entry)
+                if problem:
+                    defects.append(Defect(path, start, "markup", *problem))
 
     in_fence = False
     for number, raw in enumerate(lines, 1):
@@ -332,6 +365,10 @@ def check_against_bib(entries: list[Entry], bib: BibFile, path: str) -> list[Def
         elif found is not at:
             defects.append(Defect(path, entry.line, "bibtex-anchor", f"BibTeX anchor #L{first} of "
                                   f"'{entry.name}' points at {at.key} ('{at.title}')", fix))
+        elif first != at.line:
+            defects.append(Defect(path, entry.line, "bibtex-anchor", f"BibTeX anchor #L{first} of "
+                                  f"'{entry.name}' points {first - at.line} line(s) into its "
+                                  f"entry {at.key}", fix))
         elif last != first and last != at.end_line:
             defects.append(Defect(path, entry.line, "bibtex-anchor", f"BibTeX anchor #L{first}-L"
                                   f"{last} of '{entry.name}' does not span its entry", fix))
@@ -377,6 +414,18 @@ def check_entries(entries: list[Entry], path: str) -> list[Defect]:
             by_id[entry.arxiv] = entry
         if entry.title:
             by_title[normalise_title(entry.title)] = entry
+    first_named: dict[str, Entry] = {}
+    for entry in entries:
+        name = re.sub(r"[^a-z0-9+]", "", entry.name.lower())  # 'X++' is not 'X'
+        if entry.title and name == normalise_title(entry.title):
+            defects.append(Defect(path, entry.line, "markup", f"the short name of '{entry.name}' "
+                                  "repeats the whole title", "give it a short name"))
+        other = first_named.setdefault(name, entry) if name else entry
+        if other is not entry and other.arxiv != entry.arxiv:
+            defects.append(Defect(path, entry.line, "name-clash", f"'{entry.name}' is also the "
+                                  f"name of another paper (line {other.line}, "
+                                  f"{other.arxiv or 'no arXiv id'})", "give them names that tell "
+                                  "them apart"))
     names = {normalise_title(e.name): e for e in entries if e.name}
     for entry in entries:
         code = entry.links.get("code", "")

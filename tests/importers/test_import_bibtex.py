@@ -25,8 +25,14 @@ BIB = r"""% a comment line
   title={Streaming Autoregressive Video Generation via Diagonal Distillation},
   author={Jinxiu Liu and Xuanming Liu},
   year={2026},
-  eprint={2603.09488},
+  eprint={2603.09488v2},
   archivePrefix={arXiv},
+}
+@inproceedings{astra,
+  title={Astra: General Interactive World Model with Autoregressive Denoising},
+  author={Zhu, Yixuan},
+  booktitle={arxiv},
+  year={2025}
 }
 @article{chen2024diffusion,
   title={Same key again},
@@ -48,7 +54,7 @@ def test_entries_fields_and_lines():
     assert first.arxiv == "2407.01392"
     assert bib.entry_at(5) is first and bib.entry_at(1) is None
     by_key = {e.key: e for e in bib.entries}
-    assert by_key["diag"].arxiv == "2603.09488"  # from eprint=
+    assert by_key["diag"].arxiv == "2603.09488"  # from eprint=, version dropped
     assert by_key["anchor"].arxiv == "2603.13405"  # from a url= that holds text
     assert by_key["infinite"].authors == ["Junyi Chen", "Zhoujie Fu", "Xianglong He"]
 
@@ -56,13 +62,19 @@ def test_entries_fields_and_lines():
 def test_defects_of_the_bib_itself():
     _, defects = parse_bibtex(BIB, "x.bib")
     assert [str(d) for d in sorted(defects)] == [
+        "x.bib:4: bibtex-authors: chen2024diffusion cuts its author list with 'and others' "
+        "(list every author)",
         "x.bib:8: bibtex-entry: infinite has no year (add year={...})",
         "x.bib:9: bibtex-authors: infinite separates authors with commas "
         "(separate authors with ' and ')",
         "x.bib:16: bibtex-entry: anchor url is not an https URL: "
         "'arXiv preprint arXiv:2603.13405' (put the arXiv id in eprint= and a link in url=)",
-        "x.bib:25: duplicate: cite key chen2024diffusion used twice (give each entry its own key)",
-        "x.bib:29: duplicate: again repeats chen2024diffusion (line 2) (keep one entry)",
+        "x.bib:22: arxiv-link: diag gives arXiv 2603.09488 with a version suffix "
+        "(write 2603.09488)",
+        "x.bib:25: bibtex-entry: astra mentions arXiv but gives no arXiv id "
+        "(add eprint={<id>} and archivePrefix={arXiv})",
+        "x.bib:31: duplicate: cite key chen2024diffusion used twice (give each entry its own key)",
+        "x.bib:35: duplicate: again repeats chen2024diffusion (line 2) (keep one entry)",
     ]
 
 
@@ -73,7 +85,7 @@ def test_split_authors_keeps_braced_and():
 def test_drafts_one_per_paper_with_month_from_the_id():
     bib, _ = parse_bibtex(BIB, "x.bib")
     records = {r["key"]: r for r in drafts(bib)}
-    assert sorted(records) == ["anchor-forcing", "diffusion-forcing", "infinite-forcing",
+    assert sorted(records) == ["anchor-forcing", "astra", "diffusion-forcing", "infinite-forcing",
                                "streaming-autoregressive-video-generation-via-diagonal"]
     assert records["diffusion-forcing"]["date"] == "2024-07"
     assert records["infinite-forcing"]["date"] == ""  # no id, no month: left for a person
@@ -85,4 +97,4 @@ def test_cli(tmp_path, capsys):
     path.write_text(BIB)
     assert awm(["import", "bibtex", str(path)]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 5 and out[0].startswith(f"{path}:8: bibtex-entry:")
+    assert len(out) == 8 and out[0].startswith(f"{path}:4: bibtex-authors:")

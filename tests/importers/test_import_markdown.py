@@ -21,6 +21,8 @@ EXPECTED = [  # every line `awm import markdown` prints for fixtures/list.md, in
     "{md}:10: bibtex-anchor: BibTeX anchor #L1 of 'DFoT' points at chen2024diffusion "
     "('Diffusion forcing: Next-token prediction meets full-sequence diffusion') "
     "(point it at #L7-L12)",
+    "{md}:10: markup: indented by 1 space, which matches no enclosing list "
+    "(indent it like its siblings)",
     "{md}:11: arxiv-link: arXiv link https://arxiv.org/pdf/2501.00002v2 has a version suffix "
     "(link https://arxiv.org/abs/2501.00002)",
     "{md}:11: arxiv-link: badge text 2501.00002v2 has a version suffix (write 2501.00002)",
@@ -38,6 +40,7 @@ EXPECTED = [  # every line `awm import markdown` prints for fixtures/list.md, in
     "2407.01392) (list each paper once)",
     "{md}:18: code-link: code link https://github.com/o/notitle/tree/main/sub is not a "
     "repository root (link https://github.com/o/notitle)",
+    "{md}:18: markup: '-' bullet where its list uses '*' (Markdown starts a new list) (use '*')",
     "{md}:18: missing-bibtex: 'NoTitle' has no entry in {bib} (add its BibTeX entry)",
     "{md}:18: missing-title: 'NoTitle' has no quoted title (add the full title in double quotes)",
 ]
@@ -47,7 +50,7 @@ def test_cli_prints_one_line_per_defect_and_exits_1(capsys):
     assert awm(["import", "markdown", str(LIST)]) == 1
     out, err = capsys.readouterr()
     assert out.splitlines() == [line.format(md=LIST, bib=BIB) for line in EXPECTED]
-    assert err.strip() == "awm import: 6 entries, 5 distinct papers, 16 defects"
+    assert err.strip() == "awm import: 6 entries, 5 distinct papers, 18 defects"
 
 
 def _parsed():
