@@ -17,6 +17,7 @@ import requests
 ID_RE = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
 _URL_PATH_RE = re.compile(r"^/(?:abs|pdf|html)/(\d{4}\.\d{4,5})(v\d+)?(?:\.pdf)?/?$")
 _HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org"}
+REQUEST_TIMEOUT_S = 20
 
 
 class ArxivRefError(ValueError):
@@ -71,8 +72,18 @@ def month_of(arxiv_id: str) -> str:
     return f"20{arxiv_id[:2]}-{arxiv_id[2:4]}"
 
 
+class _TimeoutSession(requests.Session):
+    """The arxiv package sends its requests without a timeout; offline, that can hang."""
+
+    def request(self, *args, **kwargs):
+        kwargs.setdefault("timeout", REQUEST_TIMEOUT_S)
+        return super().request(*args, **kwargs)
+
+
 def default_client() -> arxiv.Client:
-    return arxiv.Client(page_size=100, delay_seconds=3.0, num_retries=2)
+    client = arxiv.Client(page_size=100, delay_seconds=3.0, num_retries=2)
+    client._session = _TimeoutSession()
+    return client
 
 
 def _paper(result: arxiv.Result) -> ArxivPaper:

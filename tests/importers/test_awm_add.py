@@ -124,3 +124,29 @@ def test_manual_template_needs_no_network_and_fits_the_schema(repo_copy):
 def test_manual_refuses_an_existing_key(repo_copy, capsys):
     assert add(_args(repo_copy, "diffusion-forcing", manual=True), arxiv_client({})) == 1
     assert "already used by papers/diffusion-forcing.yaml" in capsys.readouterr().err
+
+
+def test_cli_refuses_a_duplicate_in_one_line(repo_copy, capsys):
+    from tools.awm import main as awm
+    assert awm(["--root", str(repo_copy), "add", "https://arxiv.org/abs/2407.01392v1",
+                "--section", "algorithm/native-ar-diffusion"]) == 1
+    assert capsys.readouterr().err == ("awm add: refused: arXiv 2407.01392 is already in the "
+                                       "catalog: papers/diffusion-forcing.yaml\n")
+
+
+def test_default_client_never_waits_without_a_timeout(monkeypatch):
+    from catalog.importers.arxiv import REQUEST_TIMEOUT_S, default_client
+    seen = {}
+
+    def fake_request(self, method, url, **kwargs):
+        seen.update(kwargs)
+        raise requests.ConnectionError("offline")
+
+    monkeypatch.setattr(requests.Session, "request", fake_request)
+    client = default_client()
+    client.num_retries = 0
+    try:
+        client._session.get("https://export.arxiv.org/api/query?id_list=2506.08009")
+    except requests.ConnectionError:
+        pass
+    assert seen["timeout"] == REQUEST_TIMEOUT_S
