@@ -80,8 +80,8 @@ def newest(catalog: Catalog, n: int = NEWEST) -> list[Paper]:
 
 def paper_links(paper: Paper) -> list[tuple[str, str]]:
     """(label, https URL) for every link of the paper, arXiv first; unsafe URLs dropped."""
-    pairs = [("arXiv", paper.arxiv_url)] + [
-        (name if name != "other" else "link", url) for name, url in paper.links.all()]
+    labels = {"project": "Project page", "code": "Code", "weights": "Weights", "other": "Link"}
+    pairs = [("arXiv", paper.arxiv_url)] + [(labels[name], url) for name, url in paper.links.all()]
     return [(label, url) for label, url in pairs if text.safe_url(url)]
 
 

@@ -1,0 +1,132 @@
+"""Browser tests of the built site: one build per session from the real catalog plus one hostile
+record, served on localhost, driven with Playwright and Debian's Chromium (never a browser that
+Playwright downloads)."""
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from catalog.loader import load_catalog
+from catalog.site.build import build_site
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "build" / "screenshots"
+HOSTILE_KEY = "hostile-record"
+HOSTILE_NAME = 'Hostile <img src=x onerror="window.__pwned=1"> name'
+HOSTILE_TITLE = ('A title with <script>window.__pwned=1</script> and '
+                 '<img src=x onerror="window.__pwned=1"> in it')
+HOSTILE_YAML = f"""\
+key: {HOSTILE_KEY}
+name: '{HOSTILE_NAME}'
+title: '{HOSTILE_TITLE}'
+authors: ['<b onmouseover="window.__pwned=1">Mallory</b>', "Eve [x](javascript:window.__pwned=1)"]
+date: "2026-11"
+venue: '<svg onload="window.__pwned=1">'
+links:
+  code: 'https://github.com/example/repo"onmouseover="window.__pwned=1'
+section: algorithm/foundations
+tags: [world-model]
+builds_on: [diffusion-forcing]
+summary: '[click me](javascript:window.__pwned=1) {{: onclick="window.__pwned=1"}} `code` *em*'
+"""
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """(catalog, output folder): the site built from papers/ plus the hostile record."""
+    work = tmp_path_factory.mktemp("site")
+    papers = work / "papers"
+    shutil.copytree(ROOT / "papers", papers)
+    (papers / f"{HOSTILE_KEY}.yaml").write_text(HOSTILE_YAML, encoding="utf-8")
+    catalog = load_catalog(ROOT, papers_dir=papers)
+    assert HOSTILE_KEY in catalog.papers, catalog.load_findings
+    out = work / "out"
+    done = build_site(catalog, ROOT, docs_dir=work / "docs", site_dir=out, capture=True)
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log
+    assert "WARNING" not in log, log
+    return catalog, out
+
+
+@pytest.fixture(scope="session")
+def base_url(built_site):
+    handler = functools.partial(_QuietHandler, directory=str(built_site[1]))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: run `make browser` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--headless", "--no-sandbox", "--disable-gpu",
+                  "--disable-background-networking"])
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """A browser page that records every request URL and every console error or page error.
+    Requests that would leave localhost are recorded and aborted."""
+
+    def __init__(self, browser, base_url):
+        self.base_url = base_url
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.context.route("**/*", self._route)
+
+    def _route(self, route):
+        url = route.request.url
+        self.requests.append(url)
+        if urlsplit(url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            route.abort()
+
+    def go(self, path: str):
+        self.page.goto(self.base_url + path, wait_until="load")
+        return self.page
+
+    def external(self) -> list[str]:
+        return [u for u in self.requests if urlsplit(u).hostname not in ("127.0.0.1", "localhost")
+                and not u.startswith(("data:", "blob:", "about:"))]
+
+    def pwned(self) -> bool:
+        return self.page.evaluate("typeof window.__pwned !== 'undefined'")
+
+    def screenshot(self, name: str, scroll_to: str | None = None) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        if scroll_to:
+            self.page.locator(scroll_to).scroll_into_view_if_needed()
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+
+@pytest.fixture
+def visit(browser, base_url):
+    v = Visit(browser, base_url)
+    yield v
+    v.context.close()

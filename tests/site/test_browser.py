@@ -1,0 +1,173 @@
+"""The built site in a real browser (Chromium through Playwright), served on localhost."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import HOSTILE_KEY, HOSTILE_NAME, HOSTILE_TITLE
+
+pytestmark = pytest.mark.browser
+
+PAPER = "self-forcing"
+
+
+def _table(page, heading: str) -> dict[str, str]:
+    """First column -> second column of the table after the heading with this text."""
+    rows = page.locator(f"h2:has-text('{heading}') ~ div table").first.locator("tbody tr")
+    return {rows.nth(i).locator("td").nth(0).inner_text().strip():
+            rows.nth(i).locator("td").nth(1).inner_text().strip() for i in range(rows.count())}
+
+
+def _lineage_pairs(catalog) -> set[tuple[str, str]]:
+    return {(key, other) for key, p in catalog.papers.items() for other in p.builds_on
+            if other in catalog.papers and other != key}
+
+
+def test_home_shows_the_catalog_counts(built_site, visit):
+    catalog, _ = built_site
+    page = visit.go("index.html")
+    shown = _table(page, "The catalog in numbers")
+    papers = list(catalog.papers.values())
+    assert shown["Papers"] == str(len(papers))
+    assert shown["Papers with code"] == str(sum(1 for p in papers if p.links.code))
+    assert shown["Papers with a reference reproduction"] == str(
+        sum(1 for p in papers if p.key in catalog.reproductions))
+    for area in catalog.taxonomy.areas:
+        in_area = [p for p in papers if p.section.startswith(area["id"] + "/")]
+        assert shown[area["title"]] == str(len(in_area))
+        for sec in area["sections"]:
+            assert shown[f"{area['title']} / {sec.title}"] == str(
+                sum(1 for p in papers if p.section == sec.id)), sec.id
+    assert page.locator("a[href*='gracezhao1997/Awesome-Video-World-Models-with-AR-Diffusion']")\
+        .count() == 1
+    visit.screenshot("home")
+    assert visit.errors == [] and visit.external() == []
+
+
+def test_paper_page_shows_links_lineage_and_bibtex(built_site, visit):
+    catalog, _ = built_site
+    paper = catalog.papers[PAPER]
+    page = visit.go(f"generated/papers/{PAPER}.html")
+    assert page.locator("h1").inner_text().strip().startswith(paper.name)
+    hrefs = page.eval_on_selector_all("article a[href]", "els => els.map(e => e.href)")
+    for _, url in paper.links.all():
+        assert url in hrefs
+    assert paper.arxiv_url in hrefs
+    for other in paper.builds_on:
+        assert any(h.endswith(f"/generated/papers/{other}.html") for h in hrefs)
+    for other in catalog.built_upon_by(PAPER):
+        assert any(h.endswith(f"/generated/papers/{other}.html") for h in hrefs)
+    bib = page.locator("pre code").first.inner_text()
+    assert re.match(rf"@\w+\{{{PAPER},", bib)
+    assert f"eprint = {{{paper.arxiv}}}" in bib
+    copy = page.locator("pre button[data-clipboard-target]").first  # the copy button
+    copy.wait_for(timeout=5000)
+    assert copy.get_attribute("data-clipboard-target").endswith("> code")
+    visit.screenshot("paper")
+    assert visit.errors == [] and visit.external() == []
+
+
+def test_search_finds_self_forcing(visit):
+    page = visit.go("index.html")
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially("Self Forcing")
+    result = page.locator(f".md-search-result__item a[href*='generated/papers/{PAPER}.html']")
+    result.first.wait_for(timeout=15000)
+    assert result.count() >= 1
+    assert visit.errors == [] and visit.external() == []
+
+
+def _open_map(visit, query: str = ""):
+    page = visit.go("map.html" + query)
+    page.wait_for_function("window.awmMap && window.awmMap.cy.nodes().length > 0")
+    return page
+
+
+def test_map_draws_every_paper_and_lineage_edge(built_site, visit):
+    catalog, _ = built_site
+    page = _open_map(visit)
+    counts = page.evaluate("[awmMap.cy.nodes().length, awmMap.cy.edges().length,"
+                           " awmMap.cy.nodes(':visible').length]")
+    assert counts == [len(catalog.papers), len(_lineage_pairs(catalog)), len(catalog.papers)]
+    edges = set(map(tuple, page.evaluate(
+        "awmMap.cy.edges().map(e => [e.source().id(), e.target().id()])")))
+    assert edges == _lineage_pairs(catalog)
+    status = page.locator("#awm-status").inner_text()
+    assert f"Showing {len(catalog.papers)} of {len(catalog.papers)} papers" in status
+    page.wait_for_timeout(300)
+    visit.screenshot("map", scroll_to="#awm-legend")
+    assert visit.errors == [] and visit.external() == []
+
+
+def test_map_filters_reduce_the_visible_nodes(built_site, visit):
+    catalog, _ = built_site
+    page = _open_map(visit)
+    section = "algorithm/streaming-distillation"
+    page.select_option("#awm-section", section)
+    visible = page.evaluate("awmMap.cy.nodes(':visible').map(n => n.id())")
+    assert sorted(visible) == sorted(k for k, p in catalog.papers.items() if p.section == section)
+    assert 0 < len(visible) < len(catalog.papers)
+    page.select_option("#awm-section", "")
+    year = min(p.date[:4] for p in catalog.papers.values())
+    page.select_option("#awm-year", year)
+    assert page.evaluate("awmMap.cy.nodes(':visible').length") == sum(
+        1 for p in catalog.papers.values() if p.date.startswith(year))
+    assert visit.errors == []
+
+
+def test_map_search_highlights_and_click_opens_the_paper(built_site, visit):
+    catalog, _ = built_site
+    page = _open_map(visit, f"?paper={PAPER}")
+    assert page.evaluate("awmMap.cy.nodes('.found').map(n => n.id())") == [PAPER]
+    page.fill("#awm-search", "self forcing")
+    found = page.evaluate("awmMap.cy.nodes('.found').map(n => n.id())")
+    expected = [k for k, p in catalog.papers.items()  # every word in the name, title or key
+                if all(w in f"{p.name} {p.title} {k}".lower() for w in ("self", "forcing"))]
+    assert PAPER in found and sorted(found) == sorted(expected)
+    assert page.evaluate("awmMap.cy.nodes('.faded').length") == len(catalog.papers) - len(found)
+    page.wait_for_timeout(400)  # the highlight animates the view onto the matches
+    box = page.locator("#awm-map").bounding_box()
+    x, y = page.evaluate("key => { const p = awmMap.cy.getElementById(key).renderedPosition();"
+                         " return [p.x, p.y]; }", PAPER)
+    assert 0 < x < box["width"] and 0 < y < box["height"]
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_url(f"**/generated/papers/{PAPER}.html", timeout=10000)
+    assert visit.errors == [] and visit.external() == []
+
+
+def test_hostile_record_renders_as_text_everywhere(built_site, visit):
+    catalog, _ = built_site
+    section = catalog.papers[HOSTILE_KEY].section
+    page = visit.go(f"generated/papers/{HOSTILE_KEY}.html")
+    assert HOSTILE_NAME in page.locator("h1").inner_text()
+    assert HOSTILE_TITLE in page.locator("article").inner_text()
+    assert page.locator("article img, article svg[onload], article b[onmouseover]").count() == 0
+    assert page.locator("article a[href^='javascript']").count() == 0
+    assert HOSTILE_NAME in page.title()
+    assert not visit.pwned()
+    for path in ("index.html", f"generated/{section}.html"):  # lists: newest papers, section
+        page = visit.go(path)
+        assert HOSTILE_TITLE in page.locator("article").inner_text(), path
+        assert page.locator("article img").count() == 0, path
+        assert not visit.pwned(), path
+    page = _open_map(visit)
+    label = page.evaluate(f"awmMap.cy.getElementById('{HOSTILE_KEY}').data('label')")
+    assert label == HOSTILE_NAME
+    # the details panel writes the hovered paper with textContent
+    page.evaluate("key => { awmMap.cy.getElementById(key).emit('mouseover'); }", HOSTILE_KEY)
+    assert HOSTILE_TITLE in page.locator("#awm-details").inner_text()
+    assert page.locator("#awm-details img, #awm-legend img, .awm-map-controls img").count() == 0
+    assert not visit.pwned()
+    assert visit.errors == [] and visit.external() == []
+
+
+@pytest.mark.parametrize("path", ["generated/tags.html", "generated/reproductions/index.html",
+                                  "generated/contributing.html",
+                                  "generated/algorithm/native-ar-diffusion.html",
+                                  "generated/algorithm/index.html", "404.html"])
+def test_other_pages_load_cleanly_and_stay_local(visit, path):
+    page = visit.go(path)
+    assert page.locator("h1").count() >= 1
+    assert visit.errors == [] and visit.external() == []

@@ -1,0 +1,132 @@
+"""The page generator without a browser: escaping, links, code blocks, nav, page set."""
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+import markdown
+import pytest
+import yaml
+
+from catalog.loader import load_catalog
+from catalog.site import pages, text
+from catalog.site.build import nav_problems, read_config
+from conftest import ROOT
+
+HOSTILE = [
+    "<script>window.__pwned=1</script>",
+    '<img src=x onerror="window.__pwned=1">',
+    "[click](javascript:window.__pwned=1)",
+    '{: onclick="window.__pwned=1"} *em* _em_ `code` **bold**',
+    "# not a heading | not | a table",
+    "a &amp; b &lt;i&gt; \\[x\\]",
+    "--8<-- \"/etc/passwd\"",
+    "- list item\n\n<div>block</div>",
+]
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.attrs, self.text = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs += attrs
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _render(md: str) -> _Tags:
+    config = read_config(ROOT)
+    exts = [e if isinstance(e, str) else next(iter(e)) for e in config["markdown_extensions"]]
+    parsed = _Tags()
+    parsed.feed(markdown.markdown(md, extensions=exts))
+    return parsed
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_record_text_renders_as_exactly_that_text(value):
+    out = _render(f"Before {text.md_text(value)} after")
+    assert out.tags == ["p"] and out.attrs == []
+    assert "".join(out.text) == "Before " + " ".join(value.split()) + " after"
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_record_text_in_a_heading_and_a_table_cell_stays_text(value):
+    out = _render(f"# {text.md_text(value)}\n\n| a | b |\n|---|---|\n| {text.md_text(value)} | x |\n")
+    assert set(out.tags) <= {"h1", "table", "thead", "tbody", "tr", "th", "td"}
+    assert " ".join(value.split()) in "".join(out.text)
+
+
+def test_links_accept_https_only_and_cannot_break_out():
+    assert text.page_link("x", "javascript:alert(1)") == "x"
+    assert text.page_link("x", "http://example.org") == "x"
+    link = text.page_link("x", 'https://e.org/a b)"<onmouseover=1>(')
+    out = _render(link)
+    assert out.tags == ["p", "a"]
+    assert out.attrs == [("href", "https://e.org/a%20b%29%22%3Conmouseover=1%3E%28")]
+    assert text.page_link("x", "../papers/a.md?paper=b") == "[x](../papers/a.md?paper=b)"
+    assert text.page_link("x", "../a b.md") == "x"
+    with pytest.raises(ValueError):
+        text.paper_path("../../etc/passwd")
+
+
+def test_code_block_cannot_be_closed_by_its_content():
+    body = "@misc{x,\n  note = {```\n</code><script>window.__pwned=1</script>\n````}\n}"
+    block = text.code_block(body, "bibtex")
+    assert block.startswith("`````bibtex\n") and block.endswith("\n`````")
+    config = read_config(ROOT)
+    exts = [e if isinstance(e, str) else next(iter(e)) for e in config["markdown_extensions"]]
+    out = markdown.markdown(block, extensions=exts)
+    assert "<script>" not in out and html.escape("<script>") in out
+
+
+def test_front_matter_is_yaml_with_html_escaped_values():
+    fm = pages.front_matter(title='<img src=x onerror="1">\n---\nevil: 1', tags=["a<b"])
+    data = yaml.safe_load(fm.split("---\n")[1])
+    assert data == {"title": "&lt;img src=x onerror=&quot;1&quot;&gt; --- evil: 1",
+                    "tags": ["a&lt;b"]}
+
+
+def test_rehome_links_sends_repository_paths_to_github():
+    md = "See [the schema](catalog/model.py), [a page](#top), [web](https://x.org) ![p](a.png)"
+    assert pages.rehome_links(md, "CONTRIBUTING.md", "https://github.com/o/r") == (
+        "See [the schema](https://github.com/o/r/blob/main/catalog/model.py), [a page](#top), "
+        "[web](https://x.org) p")
+    assert pages.rehome_links(md, "CONTRIBUTING.md", None).startswith("See the schema,")
+
+
+def test_every_paper_section_and_taxonomy_page_is_generated_and_in_the_nav():
+    catalog = load_catalog(ROOT)
+    out = pages.render_pages(catalog)
+    for key in catalog.papers:
+        assert f"generated/papers/{key}.md" in out
+    for sid in catalog.taxonomy.sections:
+        assert f"generated/{sid}.md" in out
+    assert nav_problems(read_config(ROOT), catalog) == []
+    config = read_config(ROOT)
+    config["nav"] = config["nav"][:2]
+    assert "mkdocs.yml: nav does not list generated/algorithm/index.md (add it under its area)" \
+        in nav_problems(config, catalog)
+
+
+def test_pages_are_deterministic_and_lineage_runs_both_ways():
+    catalog = load_catalog(ROOT)
+    first, second = pages.render_pages(catalog), pages.render_pages(catalog)
+    assert first == second
+    edges = [(k, o) for k, p in catalog.papers.items() for o in p.builds_on if o in catalog.papers]
+    assert edges, "the real catalog has lineage edges"
+    for key, other in edges:
+        assert f"]({other}.md)" in first[f"generated/papers/{key}.md"].split("Built upon by")[0]
+        assert f"]({key}.md)" in first[f"generated/papers/{other}.md"].split("Built upon by")[1]
+
+
+def test_home_counts_match_the_catalog():
+    catalog = load_catalog(ROOT)
+    home = pages.render_pages(catalog)["index.md"]
+    assert re.search(rf"^\| Papers \| {len(catalog.papers)} \|$", home, re.M)
+    with_code = sum(1 for p in catalog.papers.values() if p.links.code)
+    assert re.search(rf"^\| Papers with code \| {with_code} \|$", home, re.M)
