@@ -52,19 +52,35 @@ class _UniqueKeyLoader(_BaseSafeLoader):
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+    # Tag resolution, called by the parser for every node: a quoted scalar, or a plain one whose
+    # first character starts no implicit type (int, float, bool, null, date...), is a string.
+    # Same tags as the base resolver, without its per-node Python work. No path resolvers.
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode:
+            if implicit[0] and (not value or value[0] in self.yaml_implicit_resolvers):
+                return super().resolve(kind, value, implicit)
+            return _STR
+        return _MAP if kind is yaml.MappingNode else _SEQ
+
+    def descend_resolver(self, current_node, current_index):
+        pass
+
+    def ascend_resolver(self):
+        pass
+
     def construct_plain(self, node, memo: dict | None = None):
         """Data from a node tree, fast: plain strings, mappings with string keys and sequences
         are built here; everything else (numbers, dates, merge keys, any other tag, which the
         safe constructor refuses) goes through the safe constructor. Shared nodes (aliases)
         stay shared, so an alias bomb costs no more than its text; a recursive one is refused."""
+        if node.tag == _STR and isinstance(node, yaml.ScalarNode):  # most nodes: first
+            return node.value
         memo = {} if memo is None else memo
         if id(node) in memo:
             if memo[id(node)] is _BUILDING:
                 raise yaml.constructor.ConstructorError(
                     None, None, "recursive alias", node.start_mark)
             return memo[id(node)]
-        if isinstance(node, yaml.ScalarNode) and node.tag == _STR:
-            return node.value
         if isinstance(node, yaml.MappingNode) and node.tag == _MAP \
                 and all(k.tag == _STR for k, _ in node.value):
             memo[id(node)] = _BUILDING
@@ -87,20 +103,36 @@ _STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{t}" for t in ("str", "map", "seq"))
 _BUILDING = object()
 
 
+def _read_text(path: Path, rel: str) -> str:
+    """The file's text: a plain file (not a link), at most MAX_BYTES, UTF-8. One open, one
+    fstat, one read: this runs once per record."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as err:
+        if path.is_symlink():
+            raise LoadError(Finding(rel, 1, "is a symbolic link",
+                                    "commit the record as a plain file")) from err
+        raise LoadError(Finding(rel, 1, f"cannot be read ({err.strerror})", "")) from err
+    with os.fdopen(fd, "rb") as handle:
+        size = os.fstat(fd).st_size
+        if size > MAX_BYTES:
+            raise LoadError(Finding(rel, 1, f"file is {size} bytes, over the {MAX_BYTES}-byte "
+                                    "limit", "a paper record is a few lines; remove the bulk"))
+        raw = handle.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:  # grew since fstat, or not a regular file
+        raise LoadError(Finding(rel, 1, f"file is over the {MAX_BYTES}-byte limit",
+                                "a paper record is a few lines; remove the bulk"))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise LoadError(Finding(rel, 1, f"not UTF-8 text ({err.reason})", "save the file as UTF-8"))
+
+
 def read_yaml(path: Path, rel: str) -> tuple[object, dict[str, int]]:
     """Parse one YAML file safely; return (data, top-level field -> line).
 
     Raises ``LoadError`` carrying a Finding on any problem."""
-    if path.is_symlink():
-        raise LoadError(Finding(rel, 1, "is a symbolic link", "commit the record as a plain file"))
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise LoadError(Finding(rel, 1, f"file is {size} bytes, over the {MAX_BYTES}-byte limit",
-                                "a paper record is a few lines; remove the bulk"))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise LoadError(Finding(rel, 1, f"not UTF-8 text ({err.reason})", "save the file as UTF-8"))
+    text = _read_text(path, rel)
     try:
         loader = _UniqueKeyLoader(text)
         try:  # parse once: the node gives the field lines, the same node gives the data

@@ -30,6 +30,7 @@ _MD_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;", "|": "&#124;", "@": "&#64;
 _MD_ENTITY_RE = re.compile("[" + re.escape("".join(_MD_ENTITY)) + "]")
 _AUTOLINK = re.compile(r"(?<=[a-z0-9]):(?=//)|(?<=www)\.", re.IGNORECASE)  # bare URLs in text
 _HTTPS = re.compile(r"https://[^/?#\s]+", re.IGNORECASE)
+_URL_PLAIN = re.compile(r"[A-Za-z0-9:/?#@!$&'*+,;=%~._-]+")  # what quote() below leaves as is
 
 
 class Trusted(str):
@@ -49,6 +50,8 @@ def safe_url(url: str | None) -> Trusted | None:
     """An https URL made safe inside ``[...](...)``, or None for anything else."""
     if not url or not _HTTPS.match(url):
         return None
+    if _URL_PLAIN.fullmatch(url):  # the common case: nothing to encode
+        return Trusted(url)
     return Trusted(quote(url, safe=":/?#@!$&'*+,;=%~").replace("(", "%28").replace(")", "%29"))
 
 

@@ -267,3 +267,16 @@ def test_online_mode_adds_the_online_findings(good_root, monkeypatch, capsys):
     capsys.readouterr()
     assert awm(["--root", str(good_root), "check", "--online"]) == 1
     assert capsys.readouterr().out.splitlines() == ["papers/alpha.yaml:8: 4 papers seen online"]
+
+
+def test_fast_yaml_reading_equals_the_safe_loader(repo_root, fixtures_dir, tmp_path):
+    """read_yaml's shortcuts (libyaml, own tag resolution and construction) give exactly what
+    yaml.safe_load gives, on every committed record and on YAML of every scalar type."""
+    import yaml
+    from catalog.loader import read_yaml
+    mixed = tmp_path / "mixed.yaml"
+    mixed.write_text("a: 1\nb: -2.5e3\nc: yes\nd: ~\ne: 2024-07-01\nf: '07'\ng: [.inf, 0x1F, '']\n"
+                     "h: {x: null, y: No}\nbase: &b {k: v}\nmerged: {<<: *b, z: 1}\ni: \"q\"\n")
+    files = sorted((repo_root / "papers").glob("*.yaml")) + [mixed]
+    for path in files:
+        assert read_yaml(path, path.name)[0] == yaml.safe_load(path.read_text()), path.name
