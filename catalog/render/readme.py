@@ -93,7 +93,8 @@ def _entry(paper: Paper, bib_span: tuple[int, int], card: dict | None) -> dict:
     folder = str(card.get("folder", "")) if card else ""
     return {
         "paper": paper,
-        "venue": paper.venue or str(paper.year),
+        "venue": paper.venue or (f"arXiv {paper.year}" if paper.arxiv else str(paper.year)),
+        "stop": "" if paper.title[-1] in ".!?" else ".",
         "badges": [(label, safe) for label, url in badges if (safe := safe_url(url))],
         "bib": Trusted(f"papers.bib#L{bib_span[0]}-L{bib_span[1]}"),
         "reproduction": reproduction_summary(card) if card is not None else None,

@@ -61,7 +61,7 @@ def test_readme_counts_order_and_marks(good_root):
     entries = [line for line in readme.splitlines() if line.startswith("- **")]
     assert [e.split("**")[1] for e in entries] == ["Gamma", "Alpha", "Beta", "Delta"]  # by date
     alpha = entries[1]
-    assert alpha.startswith("- **Alpha**: Alpha: A Test Record. *2024*. "
+    assert alpha.startswith("- **Alpha**: Alpha: A Test Record. *arXiv 2024*. "
                             "[arXiv](https://arxiv.org/abs/2407.00001) · "
                             "[project](https://example.org/alpha/) · "
                             "[code](https://github.com/example/alpha) · [BibTeX](papers.bib#L5-L13)")
