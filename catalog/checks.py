@@ -67,7 +67,10 @@ def check_duplicates(catalog: Catalog, today: dt.date) -> Iterator[Finding]:
             value = raw(paper)
             if not value:
                 continue
-            group = earlier[normalise(value)]
+            compared = normalise(value)
+            if not compared:  # a title of no Latin letters or digits identifies nothing here
+                continue
+            group = earlier[compared]
             if group and not any(shared_ok(paper, other) for other in group):
                 yield _at(catalog, key, field,
                           f"same {what} as {catalog.sources[group[0].key].path}: {value!r}",
