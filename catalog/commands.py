@@ -38,7 +38,8 @@ def check(args) -> int:
         return 2
     catalog = load_catalog(root)
     findings = run_checks(catalog)
-    findings += stale_outputs(render_all(catalog), root)
+    if not findings:  # outputs of a broken catalog would be wrong anyway: fix the records first
+        findings = stale_outputs(render_all(catalog), root)
     if getattr(args, "online", False):
         from .online import run_online_checks  # network code only when asked for
         findings += run_online_checks(catalog)

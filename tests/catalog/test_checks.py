@@ -215,8 +215,8 @@ def test_check_exit_codes_and_one_line_per_finding(fixtures_dir, good_root, caps
     assert awm(["--root", str(good_root), "check"]) == 0
     capsys.readouterr()
     assert awm(["--root", str(fixtures_dir / "link-hosts"), "check"]) == 1
-    out = capsys.readouterr().out.splitlines()
-    assert [line for line in out if line.startswith("papers/")] == EXPECTED["link-hosts"]
+    # record findings only: outputs built from a broken catalog are not compared
+    assert capsys.readouterr().out.splitlines() == EXPECTED["link-hosts"]
     with pytest.raises(SystemExit) as usage:
         awm(["check", "--no-such-option"])
     assert usage.value.code == 2
