@@ -71,7 +71,7 @@ def _generated(paper: Paper) -> str:
     kind, venue_field = _entry_type(paper.venue)
     fields = [("title", "{{" + latex_escape(paper.title) + "}}")]  # inner braces keep capitals
     if paper.authors:
-        fields.append(("author", "{" + " and ".join(map(latex_escape, paper.authors)) + "}"))
+        fields.append(("author", "{" + latex_escape(" and ".join(paper.authors)) + "}"))
     if venue_field:
         fields.append((venue_field, "{" + latex_escape(paper.venue) + "}"))
     fields += [("year", "{" + paper.date[:4] + "}"), ("month", MONTHS[int(paper.date[5:7]) - 1])]

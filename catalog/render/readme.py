@@ -87,9 +87,12 @@ def reproduction_summary(card: dict) -> list[dict]:
     return out
 
 
+_ARXIV, _PROJECT, _CODE, _WEIGHTS = map(Trusted, ("arXiv", "project", "code", "weights"))
+
+
 def _entry(paper: Paper, bib_span: tuple[int, int], card: dict | None) -> dict:
-    badges = [("arXiv", paper.arxiv_url), ("project", paper.links.project),
-              ("code", paper.links.code), ("weights", paper.links.weights)]
+    badges = [(_ARXIV, paper.arxiv_url), (_PROJECT, paper.links.project),
+              (_CODE, paper.links.code), (_WEIGHTS, paper.links.weights)]
     folder = str(card.get("folder", "")) if card else ""
     return {
         "paper": paper,
