@@ -1,7 +1,8 @@
 """Semantic checks over the loaded catalog: one ``Finding`` per problem, with its file and line.
 
-Schema and types are checked while loading (loader.py); what needs the whole catalog or a rule
-beyond a field's type lives here. Every check is a function ``(catalog, today) -> findings`` listed
+Schema and types are checked while loading (loader.py), and so are unique keys (a second record
+with a taken key is not loaded); what needs the whole catalog or a rule beyond a field's type
+lives here. Every check is a function ``(catalog, today) -> findings`` listed
 in ``CHECKS``; ``run_checks`` runs them all. No check reads a file.
 """
 from __future__ import annotations
@@ -123,8 +124,8 @@ def _link_rules(field: str, host: str, path: str) -> tuple[str, str] | None:
             "link the repository: https://github.com/<owner>/<repo>"
     if field == "code" and host.endswith(".github.io"):
         return "a github.io page is a project page, not code", "move it to links.project"
-    if field in ("project", "weights") and github_repo:
-        return f"a GitHub repository is not a {field} link", "move it to links.code"
+    if field == "project" and github_repo:  # (weights may be a repository's release assets)
+        return "a GitHub repository is not a project link", "move it to links.code"
     return None
 
 
