@@ -70,4 +70,15 @@ def build(args) -> int:
     written = write_outputs(rendered, root)
     for name in rendered:
         print(f"{'wrote' if name in written else 'unchanged'} {name}")
+    print(summary(catalog))
     return 0
+
+
+def summary(catalog) -> str:
+    """One line on what the catalog holds, for the end of `awm build`."""
+    papers = catalog.papers.values()
+    sections = len({p.section for p in papers})
+    return (f"{len(catalog.papers)} papers in {sections} sections, "
+            f"{sum(1 for p in papers if p.links.code)} with code, "
+            f"{sum(1 for k in catalog.reproductions if k in catalog.papers)} with a reproduction, "
+            f"{sum(len(p.builds_on) for p in papers)} lineage edges")

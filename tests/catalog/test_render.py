@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import html as html_lib
 import json
+import os
 import random
-import shutil
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import bibtexparser
@@ -225,6 +228,19 @@ def test_two_builds_are_byte_identical(tmp_path, good_root):
     before = {n: (good_root / n).stat().st_mtime_ns for n in ("README.md", "papers.bib")}
     assert awm(["--root", str(good_root), "build"]) == 0  # nothing changed: nothing rewritten
     assert before == {n: (good_root / n).stat().st_mtime_ns for n in ("README.md", "papers.bib")}
+
+
+def test_output_does_not_depend_on_the_hash_seed(repo_root):
+    """Set and dict orders change with PYTHONHASHSEED; the outputs must not."""
+    script = ("import hashlib, sys; from catalog.loader import load_catalog; "
+              "from catalog.render import render_all; "
+              "print(hashlib.sha256(repr(sorted(render_all(load_catalog()).items())).encode())"
+              ".hexdigest())")
+    digests = {subprocess.run([sys.executable, "-c", script], cwd=repo_root, check=True,
+                              capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2", "3")}
+    assert len(digests) == 1
 
 
 def test_output_does_not_depend_on_record_order(tmp_path):
