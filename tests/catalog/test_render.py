@@ -71,7 +71,7 @@ def test_readme_counts_order_and_marks(good_root):
                             "[arXiv](https://arxiv.org/abs/2407.00001) · "
                             "[project](https://example.org/alpha/) · "
                             "[code](https://github.com/example/alpha) · [BibTeX](papers.bib#L5-L13)")
-    assert alpha.endswith(" · 🔬 [reproduced](reproductions/alpha-repro/): "
+    assert alpha.endswith(" · 🔬 [reproduction](reproductions/alpha-repro/): "
                           "2/4 claims hold (smoke)")
     assert entries[3].startswith("- **Delta**: Delta: A Test Record. *ICLR 2025*. "
                                  "[project](https://delta.example.org/) · "
@@ -84,7 +84,7 @@ def test_readme_counts_order_and_marks(good_root):
 
 def test_a_reproduction_without_results_says_so(good_root):
     readme = render_all(load_catalog(good_root))["README.md"]
-    assert "🔬 [reproduced](reproductions/alpha-repro/): not run yet" in readme
+    assert "🔬 [reproduction](reproductions/alpha-repro/): not run yet" in readme
 
 
 def _headings_and_links(readme: str) -> tuple[list[str], list[str]]:
