@@ -100,7 +100,9 @@ def prepare(catalog: Catalog, root: Path, docs_dir: Path | None = None,
     shutil.copytree(root / config["docs_dir"], docs_dir, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns(GEN, HOME, ".*"))
     write_pages(catalog, root, docs_dir, config.get("repo_url"))
-    config.update(docs_dir=str(docs_dir), site_dir=str(Path(site_dir).resolve()))
+    # relative to the config file: Zensical 0.0.73 panics on absolute paths here
+    config.update(docs_dir=docs_dir.name,
+                  site_dir=os.path.relpath(Path(site_dir).resolve(), docs_dir.parent))
     path = docs_dir.parent / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
@@ -120,7 +122,12 @@ def build_site(catalog: Catalog, root: Path, docs_dir: Path | None = None,
                site_dir: Path | None = None, engine: str = "mkdocs",
                capture: bool = False) -> subprocess.CompletedProcess:
     """Generate and build. With ``capture`` the engine's output is returned, not printed."""
-    config = prepare(catalog, root, docs_dir, site_dir)
+    return run_engine(prepare(catalog, root, docs_dir, site_dir), engine, capture)
+
+
+def run_engine(config: Path, engine: str = "mkdocs", capture: bool = False
+               ) -> subprocess.CompletedProcess:
+    """Build the prepared site (strict)."""
     return subprocess.run(engine_command(engine, "build", config), cwd=config.parent,
                           capture_output=capture, text=True, env=engine_env())
 

@@ -16,6 +16,8 @@ import yaml
 from markupsafe import Markup
 
 from catalog.model import Catalog, Paper
+from catalog.render.bibtex import render_entry
+from catalog.render.json import catalog_data, render_json
 
 from . import text
 
@@ -26,15 +28,15 @@ _SAFE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.(png|jpg|jpeg|gif|webp)")
 _SECTION_ID = re.compile(r"[a-z0-9-]+/[a-z0-9-]+")
 
 
-def _environment() -> jinja2.Environment:
+def _environment(html: bool = False) -> jinja2.Environment:
+    """Markdown templates escape with md_text (applied by finalize); HTML templates (*.html.j2)
+    with Jinja2's own autoescape."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("catalog.site", "templates"),
-        autoescape=False,  # Markdown, not HTML: escaping is md_text, applied by finalize
-        finalize=text.md_text,
+        autoescape=html, finalize=None if html else text.md_text,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(link=text.page_link, code=text.code_block, join_safe=text.join_safe,
-                       image=text.image)
+    env.filters.update(link=text.page_link, image=text.image)
     return env
 
 
@@ -52,6 +54,12 @@ def paper_page(key: str) -> str:
 def relative(from_page: str, to_page: str) -> str:
     """The link from one docs page to another (both relative to the docs dir)."""
     return posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+
+
+def built_url(from_page: str, to_page: str) -> str:
+    """The same link as the built site has it, for raw HTML (which MkDocs leaves alone):
+    page.md becomes page.html, since mkdocs.yml sets use_directory_urls to false."""
+    return re.sub(r"\.md(?=$|[?#])", ".html", relative(from_page, to_page))
 
 
 # ---- view models -------------------------------------------------------------------------------
@@ -89,18 +97,22 @@ def _links_inline(paper: Paper) -> Markup:
     return Markup(" · ".join(text.page_link(label, url) for label, url in paper_links(paper)))
 
 
-def _bibtex(paper: Paper) -> str:
-    from catalog.render.bibtex import render_entry  # H4's renderer: one BibTeX for all outputs
-    return render_entry(paper)
+def paper_view(catalog: Catalog, paper: Paper, page: str) -> dict:
+    """What a paper page shows, with every link already the built URL (for the HTML template:
+    autoescape makes the text safe, and only https URLs and record keys become links)."""
+    sec = catalog.taxonomy.sections.get(paper.section)
+    sec_page = section_page(sec.id) if sec else None
 
-
-def _lineage(catalog: Catalog, page: str, keys: list[str]) -> list[Markup]:
-    out = []
-    for key in keys:
-        other = catalog.papers.get(key)
-        out.append(text.page_link(other.name, relative(page, paper_page(key))) if other
-                   else Markup(f"{text.md_text(key)} (not in the catalog)"))
-    return out
+    def named(keys):
+        return [(catalog.papers[k].name, built_url(page, paper_page(k))) if k in catalog.papers
+                else (k, None) for k in keys]
+    return {"paper": paper, "bibtex": render_entry(paper),
+            "section_title": sec.title if sec else paper.section,
+            "section_url": built_url(page, sec_page) if sec_page else None,
+            "links": [(label, text.safe_url(url)) for label, url in paper_links(paper)],
+            "map_url": built_url(page, "map.md") + f"?paper={paper.key}",
+            "builds_on": named(paper.builds_on),
+            "built_upon_by": named(catalog.built_upon_by(paper.key))}
 
 
 def _row(catalog: Catalog, page: str, paper: Paper) -> dict:
@@ -221,18 +233,13 @@ def render_pages(catalog: Catalog, contributing: str | None = None,
             page = section_page(sec.id)
             render(page, "section.md.j2", section=sec,
                    rows=[_row(catalog, page, p) for p in catalog.in_section(sec.id)])
+    paper_html = _environment(html=True).get_template("paper.html.j2")
     for key, paper in catalog.papers.items():
         page = paper_page(key)
-        sec = tax.sections.get(paper.section)
         card = catalog.reproductions.get(key)
-        render(page, "paper.md.j2", paper=paper, section=sec,
-               front=front_matter(title=paper.name, tags=list(paper.tags)),
-               section_link=text.page_link(sec.title, relative(page, section_page(sec.id)))
-               if sec and section_page(sec.id) else text.md_text(paper.section),
-               links=paper_links(paper), bibtex=_bibtex(paper),
-               builds_on=_lineage(catalog, page, paper.builds_on),
-               built_upon_by=_lineage(catalog, page, catalog.built_upon_by(key)),
-               repro=reproduction_view(catalog, card, page) if card else None)
+        body = paper_html.render(paper_view(catalog, paper, page), repro=bool(card))
+        render(page, "paper.md.j2", front=front_matter(title=paper.name, tags=list(paper.tags)),
+               body=Markup(body), repro=reproduction_view(catalog, card, page) if card else None)
     render(f"{GEN}/tags.md", "tags.md.j2", tags=sorted(tax.tags.items()))
     views = [reproduction_view(catalog, card, f"{GEN}/reproductions/index.md")
              for _, card in sorted(catalog.reproductions.items())]
@@ -247,35 +254,17 @@ def render_pages(catalog: Catalog, contributing: str | None = None,
     render(f"{GEN}/contributing.md", "contributing.md.j2",
            body=Markup(rehome_links(contributing, "CONTRIBUTING.md", repo_url))
            if contributing else None)
-    data = map_data(catalog)
-    pages[f"{GEN}/catalog.json"] = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
-    # A script, not a fetch(): the map then works from file:// as well as over http.
+    # catalog.json as `awm build` writes it, for programs; the map reads the same data from a
+    # script, not with fetch(), so that it also works from file:// with no server.
+    pages[f"{GEN}/catalog.json"] = render_json(catalog)
     pages[f"{GEN}/catalog-data.js"] = "window.AWM_CATALOG = " + json.dumps(
-        data, sort_keys=True, ensure_ascii=True) + ";\n"
+        catalog_data(catalog), sort_keys=True, ensure_ascii=True) + ";\n"
     return pages
 
 
 def _demote_headings(markdown: str) -> str:
     """A README's headings sit under the page's own title."""
     return re.sub(r"(?m)^(#{1,5}) ", r"#\1 ", markdown)
-
-
-def map_data(catalog: Catalog) -> dict:
-    """What the paper map reads: the catalog's records plus the taxonomy's order and titles.
-    Uses H4's catalog.json renderer when it is there, so the map reads the published schema."""
-    try:
-        from catalog.render.catalog_json import catalog_data  # type: ignore[import-not-found]
-        return catalog_data(catalog)
-    except ImportError:
-        pass
-    tax = catalog.taxonomy
-    return {
-        "areas": [{"id": a["id"], "title": a["title"]} for a in tax.areas],
-        "sections": [{"id": s.id, "title": s.title, "area": s.area} for s in tax.sections.values()],
-        "tags": sorted(tax.tags),
-        "papers": [p.model_dump(mode="json") | {"reproduction": _has_repro(catalog, p.key)}
-                   for p in catalog.papers.values()],
-    }
 
 
 def copy_plan(catalog: Catalog, root: Path) -> list[tuple[Path, str]]:

@@ -1,10 +1,12 @@
-"""Escaping record text for Markdown pages that MkDocs renders.
+"""Escaping record text for the pages that MkDocs renders.
 
 Python-Markdown passes raw HTML through and interprets Markdown syntax, and record text comes
-from strangers. So every value from a record reaches a page through ``md_text`` (backslash-
-escape Markdown syntax, then HTML-escape), every URL through ``safe_url`` and every code block
-through ``code_block``. The page templates apply ``md_text`` to every ``{{ }}`` by default;
-only the helpers here may return ``Markup`` (text already made safe).
+from strangers. Two kinds of template, each with one rule:
+- Markdown templates (*.md.j2): every ``{{ }}`` goes through ``md_text`` (backslash-escape
+  Markdown syntax, then HTML-escape) unless a helper here made it ``Markup``; links are made
+  by ``page_link`` (https or a site path only).
+- HTML templates (*.html.j2, the paper pages): Jinja2 autoescape, and only URLs that
+  ``safe_url`` returned become links. Markdown leaves such a raw HTML block untouched.
 """
 from __future__ import annotations
 
@@ -33,11 +35,6 @@ def md_text(value) -> Markup:
         return value
     text = " ".join(str(value).split())
     return Markup(html.escape(_MD_SYNTAX.sub(r"\\\1", text), quote=True))
-
-
-def join_safe(items, sep: str = ", ") -> Markup:
-    """Join values, each escaped unless already made safe (Jinja's join would lose that)."""
-    return Markup(sep.join(str(md_text(i)) for i in items))  # sep comes from a template
 
 
 def plain_html(value) -> str:
@@ -75,12 +72,3 @@ def paper_path(key: str) -> str:
     if not _KEY.match(key):
         raise ValueError(f"not a record key: {key!r}")
     return f"{key}.md"
-
-
-def code_block(text: str, lang: str = "") -> Markup:
-    """A fenced code block that no content can close early: the fence is longer than any run
-    of backticks inside. Code blocks are HTML-escaped by Markdown itself."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    lang = lang if re.fullmatch(r"[a-z]*", lang) else ""
-    return Markup(f"{fence}{lang}\n{text.rstrip()}\n{fence}")

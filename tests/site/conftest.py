@@ -35,6 +35,7 @@ section: algorithm/foundations
 tags: [world-model]
 builds_on: [diffusion-forcing]
 summary: '[click me](javascript:window.__pwned=1) {{: onclick="window.__pwned=1"}} `code` *em*'
+bibtex: '@misc{{x, note = {{</code></pre><script>window.__pwned=1</script>}}}}'
 """
 
 

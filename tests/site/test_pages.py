@@ -12,7 +12,7 @@ import yaml
 from catalog.loader import load_catalog
 from catalog.site import pages, text
 from catalog.site.build import nav_problems, read_config
-from conftest import ROOT
+from conftest import HOSTILE_KEY, HOSTILE_YAML, ROOT
 
 HOSTILE = [
     "<script>window.__pwned=1</script>",
@@ -74,16 +74,6 @@ def test_links_accept_https_only_and_cannot_break_out():
         text.paper_path("../../etc/passwd")
 
 
-def test_code_block_cannot_be_closed_by_its_content():
-    body = "@misc{x,\n  note = {```\n</code><script>window.__pwned=1</script>\n````}\n}"
-    block = text.code_block(body, "bibtex")
-    assert block.startswith("`````bibtex\n") and block.endswith("\n`````")
-    config = read_config(ROOT)
-    exts = [e if isinstance(e, str) else next(iter(e)) for e in config["markdown_extensions"]]
-    out = markdown.markdown(block, extensions=exts)
-    assert "<script>" not in out and html.escape("<script>") in out
-
-
 def test_front_matter_is_yaml_with_html_escaped_values():
     fm = pages.front_matter(title='<img src=x onerror="1">\n---\nevil: 1', tags=["a<b"])
     data = yaml.safe_load(fm.split("---\n")[1])
@@ -120,8 +110,26 @@ def test_pages_are_deterministic_and_lineage_runs_both_ways():
     edges = [(k, o) for k, p in catalog.papers.items() for o in p.builds_on if o in catalog.papers]
     assert edges, "the real catalog has lineage edges"
     for key, other in edges:
-        assert f"]({other}.md)" in first[f"generated/papers/{key}.md"].split("Built upon by")[0]
-        assert f"]({key}.md)" in first[f"generated/papers/{other}.md"].split("Built upon by")[1]
+        page, target = first[f"generated/papers/{key}.md"], first[f"generated/papers/{other}.md"]
+        assert f'href="{other}.html"' in page.split("Built upon by")[0]
+        assert f'href="{key}.html"' in target.split("Built upon by")[1]
+
+
+def test_hostile_paper_page_is_escaped_html(tmp_path):
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / f"{HOSTILE_KEY}.yaml").write_text(HOSTILE_YAML, encoding="utf-8")
+    catalog = load_catalog(ROOT, papers_dir=papers)
+    page = pages.render_pages(catalog)[f"generated/papers/{HOSTILE_KEY}.md"]
+    body = page.split("---\n", 2)[2]
+    out = _render(body)
+    assert set(out.tags) <= {"div", "h1", "h2", "p", "strong", "ul", "li", "a", "pre", "code"}
+    hrefs = [v for k, v in out.attrs if k == "href"]
+    assert all(h.startswith(("https://", "../", "#")) or h.endswith(".html") for h in hrefs)
+    assert "https://github.com/example/repo%22onmouseover=%22window.__pwned=1" in hrefs
+    assert {k for k, _ in out.attrs} <= {"class", "href", "id"}
+    assert catalog.papers[HOSTILE_KEY].title in "".join(out.text)
+    assert "<script>window.__pwned=1</script>" in "".join(out.text)  # the BibTeX, as text
 
 
 def test_home_counts_match_the_catalog():
