@@ -138,3 +138,32 @@ def test_home_counts_match_the_catalog():
     assert re.search(rf"^\| Papers \| {len(catalog.papers)} \|$", home, re.M)
     with_code = sum(1 for p in catalog.papers.values() if p.links.code)
     assert re.search(rf"^\| Papers with code \| {with_code} \|$", home, re.M)
+
+
+def test_reproduction_pages_show_claims_verdicts_and_results():
+    catalog = load_catalog(ROOT)
+    key = "diffusion-forcing"
+    claims = [{"id": f"c{i}", "statement": f"statement {i}", "source": "Sec. 3", "metric": "m",
+               "comparison": f"m{i} >= 1", "threshold": 1, "scale": "smoke", "test": "t"}
+              for i in range(3)]
+    record = {"paper": key, "scale": "smoke", "device": "cpu", "seed": 0, "commit": "abc",
+              "created": "2026-11-26", "wall_time_s": 12.5, "protocol": {"samples": 8},
+              "gate": {"passed": True, "measured": {}}, "metrics": {"parameters": 1234,
+                                                                     "fps_steady": 99.5},
+              "curves": {}, "figures": ["smoke-rollout.png", "../escape.png"],
+              "claims": [{"id": "c0", "verdict": "holds", "measured": {"m0": 2.0}},
+                         {"id": "c1", "verdict": "holds", "measured": {"m1": 1.5}},
+                         {"id": "c2", "verdict": "does not hold", "measured": {"m2": 0.5}}]}
+    catalog.reproductions = {key: {"paper": key, "title": "DF <b>toy</b>", "folder": "df-toy",
+                                   "claims": claims, "results": {"smoke": record},
+                                   "reported": [{"what": "FVD", "value": 100, "source": "T1"}]}}
+    out = pages.render_pages(catalog)
+    index = out["generated/reproductions/index.md"]
+    assert "| smoke | cpu | 2 / 3 | fps\\_steady 99\\.5; parameters 1234 | FVD: 100 |" in index
+    page = out["generated/reproductions/df-toy.md"]
+    assert "smoke: **holds** m0=2" in page and "smoke: **does not hold** m2=0\\.5" in page
+    assert "![smoke\\-rollout\\.png](df-toy/smoke-rollout.png)" in page
+    assert "escape" not in page  # a figure name with a path is not shown
+    assert "DF &lt;b&gt;toy&lt;/b&gt;" in page
+    assert "## Reproduction" in out[f"generated/papers/{key}.md"]
+    assert pages.counts(catalog)["with_reproduction"] == 1
