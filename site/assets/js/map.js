@@ -27,38 +27,41 @@
     select.appendChild(o);
   }
 
+  /* catalog.json's shape (catalog/catalog.schema.json): papers, edges {from, to}, and the
+   * taxonomy's areas with their sections, in the taxonomy's order. */
   function readCatalog(data) {
-    var list = Array.isArray(data.papers) ? data.papers : Object.values(data.papers || {});
-    var papers = list.filter(function (p) {
+    var papers = (data.papers || []).filter(function (p) {
       return p && typeof p.key === "string" && KEY.test(p.key) && DATE.test(p.date || "");
     });
-    var sections = (data.sections || []).filter(function (s) { return s && s.id; });
-    var known = {};
-    sections.forEach(function (s) { known[s.id] = true; });
+    var keys = {}, sections = [], known = {};
+    papers.forEach(function (p) { keys[p.key] = true; });
+    ((data.taxonomy || {}).areas || []).forEach(function (area) {
+      (area.sections || []).forEach(function (s) { known[s.id] = true; sections.push(s); });
+    });
     papers.forEach(function (p) {  // a section the taxonomy does not list still gets a row
       if (!known[p.section]) {
         known[p.section] = true;
         sections.push({ id: String(p.section), title: String(p.section) });
       }
     });
-    return { papers: papers, sections: sections };
+    var edges = (data.edges || []).filter(function (e) {
+      return e && keys[e.from] && keys[e.to] && e.from !== e.to;
+    });
+    return { papers: papers, sections: sections, edges: edges };
   }
 
   function elementsOf(catalog) {
-    var keys = {}, colour = {}, nodes = [], edges = [];
-    catalog.papers.forEach(function (p) { keys[p.key] = true; });
+    var colour = {}, nodes = [], edges = [];
     catalog.sections.forEach(function (s, i) { colour[s.id] = PALETTE[i % PALETTE.length]; });
     catalog.papers.forEach(function (p) {
       nodes.push({ group: "nodes", data: {
         id: p.key, label: String(p.name || p.key), title: String(p.title || ""),
         section: String(p.section), tags: (p.tags || []).map(String), year: p.date.slice(0, 4),
         date: p.date, colour: colour[p.section], url: "generated/papers/" + p.key + ".html" } });
-      (p.builds_on || []).forEach(function (other) {
-        if (keys[other] && other !== p.key) {
-          edges.push({ group: "edges", data: { id: p.key + "->" + other, source: p.key,
-                                               target: other } });
-        }
-      });
+    });
+    catalog.edges.forEach(function (e) {  // an arrow from a paper to the work it builds on
+      edges.push({ group: "edges", data: { id: e.from + "->" + e.to, source: e.from,
+                                           target: e.to } });
     });
     return nodes.concat(edges);
   }
