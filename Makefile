@@ -31,8 +31,8 @@ build: $(STAMP)
 	$(BIN)/awm build
 
 serve: $(STAMP)
-	$(BIN)/awm check
 	$(BIN)/awm build
+	$(BIN)/awm check
 	$(BIN)/awm site serve
 
 test: $(STAMP) browser
