@@ -8,6 +8,7 @@ import http.server
 import shutil
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
@@ -37,6 +38,14 @@ builds_on: [diffusion-forcing]
 summary: '[click me](javascript:window.__pwned=1) {{: onclick="window.__pwned=1"}} `code` *em*'
 bibtex: '@misc{{x, note = {{</code></pre><script>window.__pwned=1</script>}}}}'
 """
+
+
+@pytest.fixture(scope="session")
+def hostile():
+    """The hostile record: key, name, title and its YAML text (tests import no modules here:
+    pytest runs with --import-mode=importlib)."""
+    return SimpleNamespace(key=HOSTILE_KEY, name=HOSTILE_NAME, title=HOSTILE_TITLE,
+                           yaml=HOSTILE_YAML, root=ROOT)
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,6 @@ import re
 
 import pytest
 
-from conftest import HOSTILE_KEY, HOSTILE_NAME, HOSTILE_TITLE
-
 pytestmark = pytest.mark.browser
 
 PAPER = "self-forcing"
@@ -137,8 +135,9 @@ def test_map_search_highlights_and_click_opens_the_paper(built_site, visit):
     assert visit.errors == [] and visit.external() == []
 
 
-def test_hostile_record_renders_as_text_everywhere(built_site, visit):
+def test_hostile_record_renders_as_text_everywhere(built_site, visit, hostile):
     catalog, _ = built_site
+    HOSTILE_KEY, HOSTILE_NAME, HOSTILE_TITLE = hostile.key, hostile.name, hostile.title
     section = catalog.papers[HOSTILE_KEY].section
     page = visit.go(f"generated/papers/{HOSTILE_KEY}.html")
     assert HOSTILE_NAME in page.locator("h1").inner_text()

@@ -1,9 +1,9 @@
 """The page generator without a browser: escaping, links, code blocks, nav, page set."""
 from __future__ import annotations
 
-import html
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import markdown
 import pytest
@@ -12,7 +12,8 @@ import yaml
 from catalog.loader import load_catalog
 from catalog.site import pages, text
 from catalog.site.build import nav_problems, read_config
-from conftest import HOSTILE_KEY, HOSTILE_YAML, ROOT
+
+ROOT = Path(__file__).resolve().parents[2]
 
 HOSTILE = [
     "<script>window.__pwned=1</script>",
@@ -115,10 +116,11 @@ def test_pages_are_deterministic_and_lineage_runs_both_ways():
         assert f'href="{key}.html"' in target.split("Built upon by")[1]
 
 
-def test_hostile_paper_page_is_escaped_html(tmp_path):
+def test_hostile_paper_page_is_escaped_html(tmp_path, hostile):
+    HOSTILE_KEY = hostile.key
     papers = tmp_path / "papers"
     papers.mkdir()
-    (papers / f"{HOSTILE_KEY}.yaml").write_text(HOSTILE_YAML, encoding="utf-8")
+    (papers / f"{HOSTILE_KEY}.yaml").write_text(hostile.yaml, encoding="utf-8")
     catalog = load_catalog(ROOT, papers_dir=papers)
     page = pages.render_pages(catalog)[f"generated/papers/{HOSTILE_KEY}.md"]
     body = page.split("---\n", 2)[2]

@@ -11,17 +11,17 @@ import pytest
 
 from catalog.loader import load_catalog
 from catalog.site.build import build_site
-from conftest import HOSTILE_KEY, HOSTILE_YAML, ROOT
 
 ZENSICAL = shutil.which("zensical") or Path(sys.executable).with_name("zensical")
 
 
-def test_zensical_builds_the_site(tmp_path):
+def test_zensical_builds_the_site(tmp_path, hostile):
+    ROOT, HOSTILE_KEY = hostile.root, hostile.key
     if not Path(ZENSICAL).exists():
         pytest.fail("zensical is not installed: pip install -e '.[dev]'")
     papers = tmp_path / "papers"
     shutil.copytree(ROOT / "papers", papers)
-    (papers / f"{HOSTILE_KEY}.yaml").write_text(HOSTILE_YAML, encoding="utf-8")
+    (papers / f"{HOSTILE_KEY}.yaml").write_text(hostile.yaml, encoding="utf-8")
     catalog = load_catalog(ROOT, papers_dir=papers)
     out = tmp_path / "out"
     done = build_site(catalog, ROOT, tmp_path / "docs", out, engine="zensical", capture=True)
