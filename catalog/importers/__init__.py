@@ -76,8 +76,8 @@ def propose_name(title: str) -> str:
     if sep and 0 < len(head.split()) <= 4:
         return head.strip()
     name = " ".join(title.split())
-    while len(name) > 80:  # the schema's limit for a list name: cut at a word
-        name = name.rsplit(" ", 1)[0]
+    if len(name) > 80:  # the schema's limit for a list name: cut at a word where there is one
+        name = name[:81].rsplit(" ", 1)[0][:80]
     return name
 
 

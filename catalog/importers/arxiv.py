@@ -56,7 +56,10 @@ def parse_ref(ref: str) -> ArxivRef:
         return ArxivRef(match.group(1), match.group(2) or "")
     if "://" not in text and text.split("/", 1)[0].lower() in _HOSTS:
         text = "https://" + text
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unbalanced '[' in the host
+        raise ArxivRefError(f"'{ref}' is not an arXiv id or URL") from None
     host = (parts.hostname or "").lower()
     if parts.scheme in ("http", "https") and host in _HOSTS:
         match = _URL_PATH_RE.match(parts.path)

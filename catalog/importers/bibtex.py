@@ -5,6 +5,7 @@ already depends on. Authors become "First Last" in paper order.
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -91,6 +92,8 @@ def _arxiv_of(fields: dict[str, str]) -> tuple[str, str]:
 
 
 def parse_bibtex(text: str, path: str) -> tuple[BibFile, list[Defect]]:
+    # bibtexparser logs each block it cannot parse; those become defects below instead
+    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     library = bibtexparser.parse_string(text)
     defects: list[Defect] = []
     for block in library.failed_blocks:
@@ -99,8 +102,10 @@ def parse_bibtex(text: str, path: str) -> tuple[BibFile, list[Defect]]:
             defects.append(Defect(path, line, "duplicate", f"cite key {block.key} used twice",
                                   "give each entry its own key"))
         else:
-            defects.append(Defect(path, line, "bibtex-syntax", "entry cannot be parsed",
-                                  "check braces and commas"))
+            error = getattr(block, "error", None)
+            reason = " ".join(str(getattr(error, "abort_reason", "") or error or "").split())[:120]
+            defects.append(Defect(path, line, "bibtex-syntax", f"entry cannot be parsed: "
+                                  f"{reason or 'syntax error'}", "check braces, commas and '='"))
     entries = []
     for block in library.entries:
         fields = {f.key.lower(): str(f.value) for f in block.fields}

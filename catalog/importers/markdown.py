@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from ..model import Taxonomy, normalise_title
 from . import Defect, propose_name, slug, unique_key
@@ -83,15 +83,15 @@ def match_heading(heading: str, taxonomy: Taxonomy, area: str | None) -> tuple[s
 # ---------------------------------------------------------------- list items
 
 def _items(lines: list[str]):
-    """Yield (first line, last line, text, indent, marker) of list items; continuation lines
-    are joined."""
+    """Yield (first line, last line, text after the bullet, indent, marker) of list items;
+    continuation lines are joined."""
     i = 0
     while i < len(lines):
         bullet = BULLET_RE.match(lines[i])
         if not bullet:
             i += 1
             continue
-        start, parts = i, [lines[i].strip()]
+        start, parts = i, [bullet.group(3).strip()]
         i += 1
         while i < len(lines) and lines[i].strip() and not BULLET_RE.match(lines[i]) \
                 and not HEADING_RE.match(lines[i]) and not lines[i].lstrip().startswith("<"):
@@ -126,9 +126,17 @@ class _ListShape:
         return ""
 
 
+def _split(url: str) -> SplitResult:
+    """urlsplit that never raises: a malformed URL (e.g. a stray '[') splits to nothing."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return urlsplit("")
+
+
 def _badge_message(image_url: str) -> str:
     """The message part of a shields.io badge: /badge/<label>-<message>-<colour>."""
-    path = unquote(urlsplit(image_url).path)
+    path = unquote(_split(image_url).path)
     if "/badge/" not in path:
         return ""
     parts = path.split("/badge/", 1)[1].rsplit(".", 1)[0].split("-")
@@ -136,7 +144,7 @@ def _badge_message(image_url: str) -> str:
 
 
 def _safe_link(url: str, path: str, line: int, defects: list[Defect]) -> bool:
-    scheme = urlsplit(url).scheme.lower()
+    scheme = _split(url).scheme.lower()
     if scheme == "https":
         return True
     if scheme in ("javascript", "data", "vbscript", "file"):
@@ -151,9 +159,8 @@ def _safe_link(url: str, path: str, line: int, defects: list[Defect]) -> bool:
     return False
 
 
-def _read_item(text: str, line: int, end: int, section: str, path: str,
+def _read_item(body: str, line: int, end: int, section: str, path: str,
                defects: list[Defect]) -> Entry | None:
-    body = BULLET_RE.match(text).group(3)
     if BULLET_RE.match(body):
         defects.append(Defect(path, line, "markup", "double list bullet", "keep one '*' or '-'"))
         body = BULLET_RE.match(body).group(3)
@@ -240,7 +247,7 @@ def _read_arxiv_badge(entry: Entry, image: str, target: str, path: str, line: in
 
 def _read_code_link(entry: Entry, target: str, path: str, line: int,
                     defects: list[Defect]) -> None:
-    parts = urlsplit(target)
+    parts = _split(target)
     segments = [s for s in parts.path.split("/") if s]
     if parts.hostname != "github.com" or len(segments) < 2:
         defects.append(Defect(path, line, "code-link", f"code link {target} is not a GitHub "
@@ -256,7 +263,7 @@ def _read_code_link(entry: Entry, target: str, path: str, line: int,
 
 
 def _read_anchor(entry: Entry, target: str, path: str, line: int, defects: list[Defect]) -> None:
-    parts = urlsplit(target)
+    parts = _split(target)
     match = ANCHOR_RE.match(parts.fragment)
     if not parts.path.endswith(".bib") or not match:
         defects.append(Defect(path, line, "bibtex-anchor", f"BibTeX link {target} does not point "

@@ -8,7 +8,6 @@ import yaml
 
 from catalog.importers.commands import add
 from catalog.loader import load_catalog
-from importer_fakes import arxiv_client, recorded
 
 SF_TITLE = "Self Forcing: Bridging the Train-Test Gap in Autoregressive Video Diffusion"
 
@@ -21,7 +20,7 @@ def _files(root):
     return sorted(p.name for p in (root / "papers").iterdir())
 
 
-def test_success_writes_a_record_that_loads(repo_copy, capsys):
+def test_success_writes_a_record_that_loads(repo_copy, capsys, arxiv_client, recorded):
     client = arxiv_client({"2506.08009": recorded("arxiv-2506.08009.xml")})
     assert add(_args(repo_copy, "https://arxiv.org/pdf/2506.08009v2"), client) == 0
     assert _files(repo_copy) == ["diffusion-forcing.yaml", "self-forcing.yaml"]
@@ -38,14 +37,14 @@ def test_success_writes_a_record_that_loads(repo_copy, capsys):
     assert method == "GET" and "id_list=2506.08009" in url
 
 
-def test_key_can_be_chosen(repo_copy):
+def test_key_can_be_chosen(repo_copy, arxiv_client, recorded):
     client = arxiv_client({"2506.08009": recorded("arxiv-2506.08009.xml")})
     assert add(_args(repo_copy, "2506.08009", key="self-forcing-2025"), client) == 0
     assert yaml.safe_load((repo_copy / "papers" / "self-forcing-2025.yaml").read_text())["key"] \
         == "self-forcing-2025"
 
 
-def test_same_arxiv_id_is_refused_before_asking_arxiv(repo_copy, capsys):
+def test_same_arxiv_id_is_refused_before_asking_arxiv(repo_copy, capsys, arxiv_client):
     client = arxiv_client({})
     assert add(_args(repo_copy, "https://arxiv.org/abs/2407.01392v2"), client) == 1
     assert capsys.readouterr().err == ("awm add: refused: arXiv 2407.01392 is already in the "
@@ -54,7 +53,7 @@ def test_same_arxiv_id_is_refused_before_asking_arxiv(repo_copy, capsys):
     assert _files(repo_copy) == ["diffusion-forcing.yaml"]
 
 
-def test_same_title_is_refused(repo_copy, capsys):
+def test_same_title_is_refused(repo_copy, capsys, arxiv_client, recorded):
     (repo_copy / "papers" / "sf-old.yaml").write_text(f'key: sf-old\ntitle: "{SF_TITLE.upper()}"\n')
     client = arxiv_client({"2506.08009": recorded("arxiv-2506.08009.xml")})
     assert add(_args(repo_copy, "2506.08009"), client) == 1
@@ -63,7 +62,7 @@ def test_same_title_is_refused(repo_copy, capsys):
     assert _files(repo_copy) == ["diffusion-forcing.yaml", "sf-old.yaml"]
 
 
-def test_same_key_is_refused(repo_copy, capsys):
+def test_same_key_is_refused(repo_copy, capsys, arxiv_client, recorded):
     (repo_copy / "papers" / "self-forcing.yaml").write_text("key: self-forcing\ntitle: Other\n")
     client = arxiv_client({"2506.08009": recorded("arxiv-2506.08009.xml")})
     assert add(_args(repo_copy, "2506.08009"), client) == 1
@@ -73,7 +72,7 @@ def test_same_key_is_refused(repo_copy, capsys):
         "key: self-forcing\ntitle: Other\n"
 
 
-def test_api_error_writes_nothing(repo_copy, capsys):
+def test_api_error_writes_nothing(repo_copy, capsys, arxiv_client):
     client = arxiv_client({"2506.08009": 503})
     assert add(_args(repo_copy, "2506.08009"), client) == 1
     err = capsys.readouterr().err
@@ -82,7 +81,7 @@ def test_api_error_writes_nothing(repo_copy, capsys):
     assert _files(repo_copy) == ["diffusion-forcing.yaml"]
 
 
-def test_offline_writes_nothing(repo_copy, capsys):
+def test_offline_writes_nothing(repo_copy, capsys, arxiv_client):
     client = arxiv_client({"2506.08009": requests.ConnectionError("no route to host")})
     assert add(_args(repo_copy, "2506.08009"), client) == 1
     assert capsys.readouterr().err == ("awm add: cannot reach the arXiv API (ConnectionError); "
@@ -90,14 +89,14 @@ def test_offline_writes_nothing(repo_copy, capsys):
     assert _files(repo_copy) == ["diffusion-forcing.yaml"]
 
 
-def test_unknown_id_writes_nothing(repo_copy, capsys):
+def test_unknown_id_writes_nothing(repo_copy, capsys, arxiv_client, recorded):
     client = arxiv_client({"2401.00001": recorded("arxiv-empty.xml")})
     assert add(_args(repo_copy, "2401.00001"), client) == 1
     assert "arXiv has no paper 2401.00001; no file written" in capsys.readouterr().err
     assert _files(repo_copy) == ["diffusion-forcing.yaml"]
 
 
-def test_bad_usage_exits_2(repo_copy, capsys):
+def test_bad_usage_exits_2(repo_copy, capsys, arxiv_client):
     assert add(_args(repo_copy, "not-an-id"), arxiv_client({})) == 2
     assert add(_args(repo_copy, "2506.08009", section="algorithm/nope"), arxiv_client({})) == 2
     err = capsys.readouterr().err.splitlines()
@@ -105,7 +104,7 @@ def test_bad_usage_exits_2(repo_copy, capsys):
     assert err[1].startswith("awm add: unknown section 'algorithm/nope' (choose one of: ")
 
 
-def test_manual_template_needs_no_network_and_fits_the_schema(repo_copy):
+def test_manual_template_needs_no_network_and_fits_the_schema(repo_copy, arxiv_client):
     client = arxiv_client({})
     assert add(_args(repo_copy, "my-paper", manual=True), client) == 0
     assert client._session.calls == []
@@ -121,7 +120,7 @@ def test_manual_template_needs_no_network_and_fits_the_schema(repo_copy):
     assert load_catalog(repo_copy).load_findings == []
 
 
-def test_manual_refuses_an_existing_key(repo_copy, capsys):
+def test_manual_refuses_an_existing_key(repo_copy, capsys, arxiv_client):
     assert add(_args(repo_copy, "diffusion-forcing", manual=True), arxiv_client({})) == 1
     assert "already used by papers/diffusion-forcing.yaml" in capsys.readouterr().err
 

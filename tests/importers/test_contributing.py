@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import yaml
 
 from catalog.loader import load_taxonomy
-from importer_fakes import REPO
+
+REPO = Path(__file__).resolve().parents[2]
 
 CONTRIBUTING = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
 

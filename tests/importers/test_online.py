@@ -5,7 +5,6 @@ import requests
 
 from catalog.loader import load_catalog
 from catalog.online import run_online_checks
-from importer_fakes import FakeSession, arxiv_client, recorded
 
 SF = """key: self-forcing
 name: Self Forcing
@@ -43,28 +42,14 @@ LINKS = {
     "https://self-forcing.github.io/": requests.ConnectTimeout("timed out"),
     "https://github.com/guandeh17/Self-Forcing": 429,  # rate limited: not a dead link
     "https://example.org/moved": 404,
+    ("HEAD", "https://example.org/no-head"): 405,  # refuses HEAD, answers GET
+    ("GET", "https://example.org/no-head"): 200,
 }
 
 
-class NoHeadSession(FakeSession):
-    """A server that refuses HEAD (405) but answers GET."""
-
-    def head(self, url, **kw):
-        if url == "https://example.org/no-head":
-            self.calls.append(("HEAD", url))
-            return type("R", (), {"status_code": 405, "close": lambda self: None})()
-        return super().head(url, **kw)
-
-    def get(self, url, **kw):
-        if url == "https://example.org/no-head":
-            self.calls.append(("GET", url))
-            return type("R", (), {"status_code": 200, "close": lambda self: None})()
-        return super().get(url, **kw)
-
-
-def test_findings_name_file_line_and_fix(repo_copy):
+def test_findings_name_file_line_and_fix(repo_copy, fake_session, arxiv_client, recorded):
     catalog = _catalog(repo_copy)
-    session = NoHeadSession(LINKS)
+    session = fake_session(LINKS)
     client = arxiv_client({BATCH: recorded("arxiv-batch.xml")})
     findings = [str(f) for f in run_online_checks(catalog, session=session, client=client)]
     assert findings == [
@@ -83,21 +68,21 @@ def test_findings_name_file_line_and_fix(repo_copy):
     assert ("GET", "https://example.org/no-head") in session.calls
 
 
-def test_arxiv_down_is_one_finding_not_a_crash(repo_copy):
+def test_arxiv_down_is_one_finding_not_a_crash(repo_copy, fake_session, arxiv_client):
     catalog = _catalog(repo_copy)
-    findings = run_online_checks(catalog, session=FakeSession({}, default=200),
+    findings = run_online_checks(catalog, session=fake_session({}, default=200),
                                  client=arxiv_client({BATCH: 500}))
     assert [str(f) for f in findings] == [
         "papers:1: arXiv metadata not checked: the arXiv API answered HTTP 500 "
         "(run awm check --online again later)"]
 
 
-def test_a_changed_author_is_named(repo_copy):
+def test_a_changed_author_is_named(repo_copy, fake_session, arxiv_client, recorded):
     text = (repo_copy / "papers" / "diffusion-forcing.yaml").read_text()
     (repo_copy / "papers" / "diffusion-forcing.yaml").write_text(
         text.replace("Yilun Du", "Yilun Dub"))
     catalog = load_catalog(repo_copy)
-    findings = run_online_checks(catalog, session=FakeSession({}, default=200),
+    findings = run_online_checks(catalog, session=fake_session({}, default=200),
                                  client=arxiv_client({"2407.01392": recorded("arxiv-2407.01392.xml")}))
     assert [f.message for f in findings] == [
         "authors differ from arXiv 2407.01392: 6 here, 6 there; author 3 is 'Yilun Dub' here, "

@@ -8,12 +8,13 @@ at the end of this file, with why.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from importer_fakes import UPSTREAM
 from tools.awm import main as awm
 
+UPSTREAM = Path(__file__).resolve().parents[3] / "shared" / "upstream"  # beside the checkout
 README = UPSTREAM / "awesome-video-world-models-ar-diffusion.README.md"
 BIB = UPSTREAM / "awesome-video-world-models-ar-diffusion.bib"
 
