@@ -46,6 +46,11 @@ def check_links(catalog: Catalog, session=None) -> list[Finding]:
     urls = sorted({url for p in catalog.papers.values() for _, url in p.links.all()})
     with ThreadPoolExecutor(max_workers=8) as pool:
         reasons = dict(zip(urls, pool.map(lambda u: _status(session, u), urls)))
+    failed = [reason for reason in reasons.values() if reason]
+    if urls and len(failed) == len(urls) and not any(r.startswith("HTTP") for r in failed):
+        return [Finding("papers", 1, f"links not checked: none of {len(urls)} could be reached "
+                        f"({failed[0]}); is this machine offline?",
+                        "run awm check --online again with a network")]
     findings = []
     for key, paper in catalog.papers.items():
         source = catalog.sources[key]

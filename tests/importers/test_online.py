@@ -87,3 +87,16 @@ def test_a_changed_author_is_named(repo_copy, fake_session, arxiv_client, record
     assert [f.message for f in findings] == [
         "authors differ from arXiv 2407.01392: 6 here, 6 there; author 3 is 'Yilun Dub' here, "
         "'Yilun Du' on arXiv"]
+
+
+def test_offline_is_said_once_not_per_link(repo_copy, fake_session, arxiv_client):
+    catalog = _catalog(repo_copy)
+    offline = requests.ConnectionError("Name or service not known")
+    findings = run_online_checks(catalog, session=fake_session({}, default=offline),
+                                 client=arxiv_client({}, default=offline))
+    assert [str(f) for f in findings] == [
+        "papers:1: arXiv metadata not checked: cannot reach the arXiv API (ConnectionError) "
+        "(run awm check --online again later)",
+        "papers:1: links not checked: none of 6 could be reached (ConnectionError); is this "
+        "machine offline? (run awm check --online again with a network)",
+    ]
