@@ -256,6 +256,9 @@ def _read_code_link(entry: Entry, target: str, path: str, line: int,
         entry.other.append(target)
         return
     repo = f"https://github.com/{segments[0]}/{segments[1].removesuffix('.git')}"
+    if len(segments) >= 5 and segments[2] == "tree" and not parts.query and not parts.fragment:
+        entry.links.setdefault("code", target.rstrip("/"))  # a project folder of a monorepo
+        return
     if not GITHUB_REPO_RE.match(target):
         defects.append(Defect(path, line, "code-link", f"code link {target} is not a repository "
                               "root", f"link {repo}"))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from catalog.importers import markdown as md
@@ -38,7 +39,7 @@ EXPECTED = [  # every line `awm import markdown` prints for fixtures/list.md, in
     "(use the https address)",
     "{md}:17: duplicate: 'Diffusion Forcing again' repeats line 9 ('Diffusion Forcing', "
     "2407.01392) (list each paper once)",
-    "{md}:18: code-link: code link https://github.com/o/notitle/tree/main/sub is not a "
+    "{md}:18: code-link: code link https://github.com/o/notitle/tree/main is not a "
     "repository root (link https://github.com/o/notitle)",
     "{md}:18: markup: '-' bullet where its list uses '*' (Markdown starts a new list) (use '*')",
     "{md}:18: missing-bibtex: 'NoTitle' has no entry in {bib} (add its BibTeX entry)",
@@ -131,3 +132,21 @@ def test_input_over_the_size_limit_is_refused_unread(tmp_path, capsys):
         handle.truncate(6 * 1024 * 1024)
     assert awm(["import", "markdown", str(big)]) == 2
     assert "over the 5242880-byte limit" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("url, code, defect", [
+    ("https://github.com/o/r", "https://github.com/o/r", None),
+    ("https://github.com/o/r.git", "https://github.com/o/r", None),
+    ("https://github.com/o/r/tree/main", "https://github.com/o/r", "is not a repository root"),
+    ("https://github.com/o/r/blob/main/README.md", "https://github.com/o/r",
+     "is not a repository root"),
+    ("https://github.com/o/mono/tree/main/Sub-Project", "https://github.com/o/mono/tree/main/"
+     "Sub-Project", None),  # a project folder of a monorepo is kept as it is
+    ("https://github.com/o", None, "is not a GitHub repository"),
+    ("https://huggingface.co/o/r", None, "is not a GitHub repository"),
+])
+def test_code_links(url, code, defect):
+    item = f'## 3.2 Caching\n* **A**, "A". [![Code](https://img.shields.io/badge/C-G-g.svg)]({url})\n'
+    entries, defects = md.parse_markdown(item, "x.md", load_taxonomy())
+    assert entries[0].links.get("code") == code
+    assert [d.what.split(url, 1)[-1].strip() for d in defects] == ([defect] if defect else [])
