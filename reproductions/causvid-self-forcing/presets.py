@@ -7,12 +7,13 @@ smoke = dict(
     batch=128, lr=1e-3,
     teacher_iters=1500, ode_pairs=4096, ode_iters=800,
     dmd_iters=300, dmd_lr=2e-5, fake_lr=2e-4, critic_steps=3, dmd_t_range=(0.02, 0.98),
-    eval_samples=2048, sw_projections=256, gate_max_ratio=0.5,
+    ema_decay=0.995, eval_samples=2048, sw_projections=256, gate_max_ratio=0.5,
 )
 
 full = dict(smoke)
 full.update(
-    world="balls", frames=16, frames_per_block=4, image_size=16, patch=4,
+    world="balls", frames=16, frames_per_block=4, image_size=16, patch=4, tokens_per_frame=16,
+    token_dim=16, n_balls=2, radius=(1.5, 2.0), jitter=0.05, colour=False,
     dim=192, depth=6, heads=6, batch=128,
     teacher_iters=4000, ode_pairs=8192, ode_iters=2000, dmd_iters=600,
     eval_samples=1024,

@@ -15,11 +15,14 @@
 from __future__ import annotations
 
 import copy
+from contextlib import nullcontext
 from pathlib import Path
 
 import torch
 
 from . import method
+from reproductions.harness.train import TrainConfig, load_trained, train
+
 from .model import StreamConfig, StreamingTransformer
 
 
@@ -42,6 +45,12 @@ def _cached(path: Path | None, build, device):
     return out
 
 
+def _load(preset, state, device):
+    net = StreamingTransformer(config(preset)).to(device)
+    net.load_state_dict(state)
+    return net.eval()
+
+
 def _adam(params, lr):
     return torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.99), weight_decay=0.0)
 
@@ -53,61 +62,68 @@ def _step(opt, loss, params, clip=1.0):
     opt.step()
 
 
-def train_teacher(preset, sample_data, device, seed, path=None, log=None):
+def _fit(net, loss_fn, batch_fn, preset, iters, lr, seed, run_dir, device, resume):
+    """Train with the harness loop (EMA, checkpoints, exact resume) unless ``run_dir`` already
+    holds the finished stage; returns the EMA model in eval mode."""
+    if run_dir is not None and resume:
+        done = load_trained(copy.deepcopy(net), run_dir, iters, device)
+        if done is not None:
+            return done
+    cfg = TrainConfig(steps=iters, lr=lr, seed=seed, log_every=100, ckpt_every=max(iters // 4, 1),
+                      ema_decay=preset["ema_decay"], progress=preset.get("progress", False))
+    return train(net, loss_fn, batch_fn, cfg, run_dir, resume=resume, device=device).ema
+
+
+def train_teacher(preset, sample_data, device, seed, run_dir=None, resume=False):
     """Flow matching over whole clips, one noise level per clip (a full-sequence model)."""
-    def build():
-        torch.manual_seed(seed)
-        net = StreamingTransformer(config(preset)).to(device)
-        opt = _adam(net.parameters(), preset["lr"])
-        g = torch.Generator().manual_seed(seed + 1)
-        for it in range(preset["teacher_iters"]):
-            x0 = sample_data(preset["batch"], g).to(device)
-            t = torch.rand(len(x0), 1, generator=g).to(device).expand(x0.shape[:2])
-            loss = method.flow_matching_loss(net, x0, torch.randn(x0.shape, generator=g).to(device),
-                                             t, causal=False)
-            _step(opt, loss, list(net.parameters()))
-            if log and it % 200 == 0:
-                log("teacher", it, loss.item())
-        return net.state_dict()
-    return _load(preset, _cached(path, build, device), device)
+    def batch_fn(step):
+        g = torch.Generator().manual_seed(seed * 1_000_003 + step)
+        x0 = sample_data(preset["batch"], g)
+        return {"x0": x0, "noise": torch.randn(x0.shape, generator=g),
+                "t": torch.rand(len(x0), 1, generator=g).expand(x0.shape[:2]).contiguous()}
+
+    def loss_fn(net, b):
+        return method.flow_matching_loss(net, b["x0"], b["noise"], b["t"], causal=False)
+
+    torch.manual_seed(seed)
+    net = StreamingTransformer(config(preset))
+    return _fit(net, loss_fn, batch_fn, preset, preset["teacher_iters"], preset["lr"], seed,
+                run_dir, device, resume)
 
 
-def _load(preset, state, device):
-    net = StreamingTransformer(config(preset)).to(device)
-    net.load_state_dict(state)
-    return net.eval()
-
-
-def ode_pairs(preset, teacher, device, seed):
+def ode_pairs(preset, teacher, device, seed, path=None):
     """(K+1, N, F, P, D): the teacher's Euler trajectories at the student's K times, and the
     sample (CausVid's ODE pairs)."""
-    g = torch.Generator().manual_seed(seed + 2)
-    shape = (preset["ode_pairs"], preset["frames"], preset["tokens_per_frame"], preset["token_dim"])
-    noise = torch.randn(shape, generator=g).to(device)
-    keep = method.student_indices(preset["teacher_steps"], preset["student_steps"])
-    chunks = [method.teacher_sample(teacher, n, preset["teacher_steps"], keep)[1]
-              for n in noise.split(1024)]
-    return torch.cat(chunks, dim=1)
+    def build():
+        g = torch.Generator().manual_seed(seed + 2)
+        shape = (preset["ode_pairs"], preset["frames"], preset["tokens_per_frame"], preset["token_dim"])
+        noise = torch.randn(shape, generator=g).to(device)
+        keep = method.student_indices(preset["teacher_steps"], preset["student_steps"])
+        chunks = [method.teacher_sample(teacher, n, preset["teacher_steps"], keep)[1]
+                  for n in noise.split(1024)]
+        return torch.cat(chunks, dim=1)
+    return _cached(path, build, device)
 
 
-def train_ode_init(preset, teacher, pairs, device, seed, path=None, log=None):
+def train_ode_init(preset, teacher, pairs, device, seed, run_dir=None, resume=False):
+    """The block-causal student, initialised from the teacher's weights, regresses the teacher's
+    samples from points of its trajectories (each block at its own step)."""
     times = method.student_times(preset["teacher_steps"], preset["student_steps"]).to(device)
     k, n_blocks = len(times), preset["frames"] // preset["frames_per_block"]
+    by_sample = pairs.transpose(0, 1)       # (N, K+1, ...): the batch dimension first, for DDP
 
-    def build():
-        torch.manual_seed(seed + 3)
-        net = copy.deepcopy(teacher).train()
-        opt = _adam(net.parameters(), preset["lr"] / 2)
-        g = torch.Generator().manual_seed(seed + 4)
-        for it in range(preset["ode_iters"]):
-            idx = torch.randint(pairs.shape[1], (preset["batch"],), generator=g).to(device)
-            steps = torch.randint(k + 1, (preset["batch"], n_blocks), generator=g).to(device)
-            loss = method.ode_regression_loss(net, pairs[:, idx], times, steps)
-            _step(opt, loss, list(net.parameters()))
-            if log and it % 200 == 0:
-                log("ode", it, loss.item())
-        return net.state_dict()
-    return _load(preset, _cached(path, build, device), device)
+    def batch_fn(step):
+        g = torch.Generator().manual_seed(seed * 1_000_003 + step)
+        idx = torch.randint(by_sample.shape[0], (preset["batch"],), generator=g)
+        return {"traj": by_sample[idx.to(by_sample.device)],
+                "steps": torch.randint(k + 1, (preset["batch"], n_blocks), generator=g)}
+
+    def loss_fn(net, b):
+        return method.ode_regression_loss(net, b["traj"].transpose(0, 1), times, b["steps"])
+
+    net = copy.deepcopy(teacher)
+    return _fit(net, loss_fn, batch_fn, preset, preset["ode_iters"], preset["lr"] / 2, seed + 3,
+                run_dir, device, resume)
 
 
 def training_clip(mode, generator, pairs, times, preset, g, device):
@@ -133,31 +149,38 @@ def training_clip(mode, generator, pairs, times, preset, g, device):
 
 
 def train_dmd(preset, mode, student, teacher, pairs, device, seed, path=None, log=None):
+    """DMD fine-tune of ``student`` in the given mode; ``critic_steps`` fake-score updates per
+    generator update (two time-scale, as in DMD2). Inputs are copied, never altered."""
     times = method.student_times(preset["teacher_steps"], preset["student_steps"]).to(device)
     lo, hi = preset["dmd_t_range"]
 
     def build():
         torch.manual_seed(seed + 5)
-        gen = copy.deepcopy(student).train()
-        fake = copy.deepcopy(teacher).train()
-        real = teacher.eval().requires_grad_(False)
+        gen = copy.deepcopy(student).train().requires_grad_(True)
+        fake = copy.deepcopy(teacher).train().requires_grad_(True)
+        real = copy.deepcopy(teacher).eval().requires_grad_(False)
         opt_g, opt_f = _adam(gen.parameters(), preset["dmd_lr"]), _adam(fake.parameters(), preset["fake_lr"])
-        g = torch.Generator().manual_seed(seed + 6)   # same stream of randomness for every mode
+        g = torch.Generator().manual_seed(seed + 6)   # the same stream of randomness in every mode
+
+        def noise_like(x):
+            return torch.randn(x.shape, generator=g).to(device)
 
         def noise_level(n):
             return lo + (hi - lo) * torch.rand(n, generator=g).to(device)
 
+        amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
         for it in range(preset["dmd_iters"]):
             for _ in range(preset["critic_steps"]):
-                with torch.no_grad():
-                    x0 = training_clip(mode, gen, pairs, times, preset, g, device)
-                t = noise_level(len(x0))[:, None].expand(x0.shape[:2])
-                loss_f = method.flow_matching_loss(fake, x0, torch.randn(x0.shape, generator=g).to(device),
-                                                   t, causal=False)
+                with amp:
+                    with torch.no_grad():
+                        x0 = training_clip(mode, gen, pairs, times, preset, g, device)
+                    t = noise_level(len(x0))[:, None].expand(x0.shape[:2])
+                    loss_f = method.flow_matching_loss(fake, x0.float(), noise_like(x0), t, causal=False)
                 _step(opt_f, loss_f, list(fake.parameters()))
-            x0 = training_clip(mode, gen, pairs, times, preset, g, device)
-            loss_g = method.dmd_generator_loss(x0, real, fake, noise_level(len(x0)),
-                                               torch.randn(x0.shape, generator=g).to(device))
+            with amp:
+                x0 = training_clip(mode, gen, pairs, times, preset, g, device)
+                loss_g = method.dmd_generator_loss(x0.float(), real, fake, noise_level(len(x0)),
+                                                   noise_like(x0))
             _step(opt_g, loss_g, list(gen.parameters()))
             if log and it % 50 == 0:
                 log(f"dmd-{mode}", it, loss_f.item())

@@ -1,14 +1,16 @@
 """Formula-pinning tests of the small pure functions of method.py and sliced.py."""
 import math
+from pathlib import Path
 
 import pytest
 import torch
 
-from causvid_helpers import load
+from reproductions.harness.runner import import_module
 
-method = load("method")
-sliced = load("sliced")
-world = load("world")
+FOLDER = Path(__file__).resolve().parents[2] / "reproductions" / "causvid-self-forcing"
+method = import_module(FOLDER, "method")
+sliced = import_module(FOLDER, "sliced")
+worlds = import_module(FOLDER, "worlds")
 
 
 def test_noise_and_x0_are_inverse_under_the_velocity_target():
@@ -98,7 +100,7 @@ def test_sliced_wasserstein_pins_translation_and_identity():
 
 
 def test_world_is_bimodal_and_stationary():
-    clips = world.circling_points(4000, 16, torch.Generator().manual_seed(5), noise=0.0)
+    clips = worlds.circling_points(4000, 16, torch.Generator().manual_seed(5), noise=0.0)
     xy = clips[:, :, 0]
     cross = xy[:, :-1, 0] * xy[:, 1:, 1] - xy[:, :-1, 1] * xy[:, 1:, 0]   # sign = direction
     direction = torch.sign(cross.mean(dim=1))

@@ -1,12 +1,15 @@
 """Exact tests of the streaming stack: the KV cache, the clean cache write, causality, the rolling
 cache, and the Self Forcing training rollout (issue 7, "Exact tests")."""
+from pathlib import Path
+
 import pytest
 import torch
 
-from causvid_helpers import load
+from reproductions.harness.runner import import_module
 
-model_mod = load("model")
-method = load("method")
+FOLDER = Path(__file__).resolve().parents[2] / "reproductions" / "causvid-self-forcing"
+model_mod = import_module(FOLDER, "model")
+method = import_module(FOLDER, "method")
 
 
 def make(tokens_per_frame=1, token_dim=2, frames_per_block=4, seed=0):
