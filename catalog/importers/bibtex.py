@@ -144,6 +144,11 @@ def _entry_defects(entry: BibEntry, path: str) -> list[Defect]:
     if re.search(r"\sand\s+others\s*$", author):
         out.append(Defect(path, entry.field_line("author"), "bibtex-authors", f"{entry.key} cuts "
                           "its author list with 'and others'", "list every author"))
+    for name in entry.authors:
+        # 'Ming-HsuanYang', 'XIndi Zhang': two names run together, or a stray capital
+        if re.search(r"[a-z]{2}[A-Z][a-z]{2}|\b[A-Z]{2}[a-z]", name):
+            out.append(Defect(path, entry.field_line("author"), "bibtex-authors", f"{entry.key}: "
+                              f"unusual capitals in '{name}'", "check the name on the paper"))
     arxiv_id, arxiv_field = _arxiv_of(entry.fields)
     if arxiv_id and re.search(rf"{re.escape(arxiv_id)}v\d+", entry.fields[arxiv_field]):
         out.append(Defect(path, entry.field_line(arxiv_field), "arxiv-link", f"{entry.key} "

@@ -117,12 +117,14 @@ FOUND = [
     ("bib", 588, "bibtex-authors", "Grounded Forcing", "chen2026grounded cuts its author list"),
     ("bib", 711, "bibtex-authors", "CausalCine", "meng2026causalcine cuts its author list"),
     ("bib", 425, "bibtex-entry", "Astra", "zhu2025astra mentions arXiv but gives no arXiv id"),
+    ("bib", 684, "bibtex-authors", "Knot Forcing", "xiao2025knot: unusual capitals in 'XIndi Zhang'"),
+    ("bib", 463, "bibtex-authors", "Diagonal Distillation", "unusual capitals in 'Ming-HsuanYang'"),
 ]
 
 # Recorded by the data engineers but not visible to an offline importer: titles whose case or
 # wording differs from arXiv (Delta Forcing, PFVG, AR-Diffusion, LongLive, WORLDMEM,
-# Matrix-Game 2.0), author-name typos copied into the .bib ("Ming-HsuanYang", "Zhang, XIndi",
-# "Qian, Qiao" swapped, "Green, Micahel") and the "Avtar" typo in a heading. `awm check --online`
+# Matrix-Game 2.0), author names that are well-formed but wrong ("Qian, Qiao" with given and
+# family names swapped, "Green, Micahel") and the "Avtar" typo in a heading. `awm check --online`
 # compares the records' titles and authors with arXiv instead.
 
 
