@@ -50,6 +50,7 @@ class Entry:
     links: dict[str, str] = field(default_factory=dict)  # project, code, weights
     other: list[str] = field(default_factory=list)
     anchor: tuple[int, int] | None = None  # BibTeX #Lx-Ly
+    foreign_bibtex: str = ""  # a BibTeX link that is not an anchor into the list's .bib
     arxiv: str = ""  # resolved id (link, badge or .bib, see resolve_arxiv)
     bib: BibEntry | None = None  # its .bib entry, when the .bib was read
 
@@ -269,8 +270,7 @@ def _read_anchor(entry: Entry, target: str, path: str, line: int, defects: list[
     parts = _split(target)
     match = ANCHOR_RE.match(parts.fragment)
     if not parts.path.endswith(".bib") or not match:
-        defects.append(Defect(path, line, "bibtex-anchor", f"BibTeX link {target} does not point "
-                              "at a line of the list's .bib", "link <list>.bib#L<first>-L<last>"))
+        entry.foreign_bibtex = target  # reported with the right line once the .bib is read
         return
     first = int(match.group(1))
     entry.anchor = (first, int(match.group(2) or first))
@@ -363,12 +363,15 @@ def check_against_bib(entries: list[Entry], bib: BibFile, path: str) -> list[Def
             defects.append(Defect(path, entry.line, "missing-bibtex", f"'{entry.name}' has no "
                                   f"entry in {bib.path}", "add its BibTeX entry"))
         resolve_arxiv(entry, found, path, defects)
+        fix = (f"point it at #L{found.line}-L{found.end_line}" if found
+               else "add the paper's entry to the .bib and point the anchor at it")
+        if entry.foreign_bibtex:
+            defects.append(_foreign_bibtex(entry, path, fix))
+            entry.foreign_bibtex = ""
         if entry.anchor is None:
             continue
         first, last = entry.anchor
         at = bib.entry_at(first)
-        fix = (f"point it at #L{found.line}-L{found.end_line}" if found
-               else "add the paper's entry to the .bib and point the anchor at it")
         if at is None:
             defects.append(Defect(path, entry.line, "bibtex-anchor", f"BibTeX anchor #L{first} "
                                   f"of '{entry.name}' points at no .bib entry", fix))
@@ -404,9 +407,16 @@ def resolve_arxiv(entry: Entry, bib: BibEntry | None, path: str, defects: list[D
                               "check the id on arXiv"))
 
 
+def _foreign_bibtex(entry: Entry, path: str, fix: str) -> Defect:
+    return Defect(path, entry.line, "bibtex-anchor", f"BibTeX link {entry.foreign_bibtex} of "
+                  f"'{entry.name}' does not point at a line of the list's .bib", fix)
+
+
 def check_entries(entries: list[Entry], path: str) -> list[Defect]:
-    """Defects visible across entries: duplicates, a code link that names another entry."""
-    defects: list[Defect] = []
+    """Defects visible across entries: duplicates, a code link that names another entry, and
+    BibTeX links out of the list when no .bib was read."""
+    defects: list[Defect] = [_foreign_bibtex(e, path, "link <list>.bib#L<first>-L<last>")
+                             for e in entries if e.foreign_bibtex]
     by_id: dict[str, Entry] = {}
     by_title: dict[str, Entry] = {}
     for entry in entries:

@@ -150,3 +150,16 @@ def test_code_links(url, code, defect):
     entries, defects = md.parse_markdown(item, "x.md", load_taxonomy())
     assert entries[0].links.get("code") == code
     assert [d.what.split(url, 1)[-1].strip() for d in defects] == ([defect] if defect else [])
+
+
+def test_a_bibtex_link_out_of_the_list_is_reported_with_or_without_the_bib():
+    item = ('## 1.1 AR Diffusion (native pretraining)\n* **DFoT**, "History-Guided Video Diffusion". '
+            '[![BibTeX](https://img.shields.io/badge/BibTeX-Link-blue)](https://example.org/b.txt)\n')
+    entries, _ = md.parse_markdown(item, "x.md", load_taxonomy())
+    assert [str(d) for d in md.check_entries(entries, "x.md")] == [
+        "x.md:2: bibtex-anchor: BibTeX link https://example.org/b.txt of 'DFoT' does not point at "
+        "a line of the list's .bib (link <list>.bib#L<first>-L<last>)"]
+    entries, _ = md.parse_markdown(item, "x.md", load_taxonomy())
+    bib, _ = parse_bibtex(BIB.read_text(), "list.bib")
+    with_bib = md.check_against_bib(entries, bib, "x.md") + md.check_entries(entries, "x.md")
+    assert [d.fix for d in with_bib if d.kind == "bibtex-anchor"] == ["point it at #L7-L12"]

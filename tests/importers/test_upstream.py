@@ -53,7 +53,7 @@ FOUND = [
     ("md", 100, "bibtex-anchor", "Astrolabe", "#L482 of 'Astrolabe' points at he2026ar"),
     ("md", 107, "bibtex-anchor", "FramePack", "#L735 of 'FramePack' points at no .bib entry"),
     ("md", 114, "bibtex-anchor", "LoL", "#L413 of 'LoL' points at garcin2026beyond"),
-    ("md", 118, "bibtex-anchor", "Rolling Sink", "https://rolling-sink.github.io/bibtex.txt does not point"),
+    ("md", 118, "bibtex-anchor", "Rolling Sink", "https://rolling-sink.github.io/bibtex.txt of 'Rolling Sink' does not point ... (point it at #L383-L388)"),
     ("md", 119, "bibtex-anchor", "MMM", "#L425 of 'MMM' points at zhu2025astra"),
     ("md", 120, "bibtex-anchor", "MemRoPE", "#L443 of 'MemRoPE' points at su2026omniforcing"),
     ("md", 121, "bibtex-anchor", "Anchor Forcing", "#L449 of 'Anchor Forcing' points at kim2026memrope"),
