@@ -47,7 +47,8 @@ def read_input(path: Path) -> str:
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror})") from None
     if size > MAX_INPUT_BYTES:
-        raise InputError(f"{path}: {size} bytes, over the {MAX_INPUT_BYTES}-byte limit for an input")
+        raise InputError(f"{path}: {size} bytes, over the {MAX_INPUT_BYTES}-byte limit "
+                         "for an input")
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:

@@ -139,8 +139,9 @@ def _entry_defects(entry: BibEntry, path: str) -> list[Defect]:
         out.append(Defect(path, entry.line, "bibtex-entry", f"{entry.key} has no author",
                           "add author={Last, First and ...}"))
     elif " and " not in author and author.count(",") >= 2:
-        out.append(Defect(path, entry.field_line("author"), "bibtex-authors", f"{entry.key} separates "
-                          "authors with commas", "separate authors with ' and '"))
+        out.append(Defect(path, entry.field_line("author"), "bibtex-authors",
+                          f"{entry.key} separates authors with commas",
+                          "separate authors with ' and '"))
     if re.search(r"\sand\s+others\s*$", author):
         out.append(Defect(path, entry.field_line("author"), "bibtex-authors", f"{entry.key} cuts "
                           "its author list with 'and others'", "list every author"))
@@ -158,8 +159,9 @@ def _entry_defects(entry: BibEntry, path: str) -> list[Defect]:
                           "gives no arXiv id", "add eprint={<id>} and archivePrefix={arXiv}"))
     url = entry.fields.get("url", "")
     if url and not re.match(r"^https://\S+$", url.strip()):
-        out.append(Defect(path, entry.field_line("url"), "bibtex-entry", f"{entry.key} url is not an https "
-                          f"URL: '{url}'", "put the arXiv id in eprint= and a link in url="))
+        out.append(Defect(path, entry.field_line("url"), "bibtex-entry",
+                          f"{entry.key} url is not an https URL: '{url}'",
+                          "put the arXiv id in eprint= and a link in url="))
     if "year" not in entry.fields:
         out.append(Defect(path, entry.line, "bibtex-entry", f"{entry.key} has no year",
                           "add year={...}"))

@@ -53,7 +53,8 @@ def _duplicate_of(record: dict, existing: list[tuple[str, dict]]) -> str | None:
 
 
 def _manual_template(key: str, section: str, arxiv_id: str | None) -> str:
-    arxiv_line = f'arxiv: "{arxiv_id}"' if arxiv_id else "arxiv:           # bare id, e.g. 2407.01392"
+    arxiv_line = (f'arxiv: "{arxiv_id}"' if arxiv_id
+                  else "arxiv:           # bare id, e.g. 2407.01392")
     date_line = f'date: "{month_of(arxiv_id)}"' if arxiv_id else \
         'date: ""         # YYYY-MM of the first public version'
     return "\n".join([
@@ -120,7 +121,8 @@ def add(args, client=None) -> int:
         _say(f"awm add: {err}; no file written (try again later, or use --manual)")
         return 1
     name = propose_name(paper.title)
-    record = {"key": args.key or slug(name, max_words=5), "name": name, "title": paper.title, "authors": paper.authors,
+    record = {"key": args.key or slug(name, max_words=5), "name": name, "title": paper.title,
+              "authors": paper.authors,
               "date": paper.date, "arxiv": paper.arxiv, "links": {}, "section": args.section}
     reason = _duplicate_of(record, existing)
     if reason:
@@ -130,7 +132,8 @@ def add(args, client=None) -> int:
         Paper.model_validate(record)
     except ValidationError as err:
         first = err.errors()[0]
-        _say(f"awm add: arXiv's record does not fit the schema ({'.'.join(map(str, first['loc']))}: "
+        where = ".".join(map(str, first["loc"]))
+        _say(f"awm add: arXiv's record does not fit the schema ({where}: "
              f"{first['msg']}); no file written (use --manual)")
         return 1
     target = papers_dir / f"{record['key']}.yaml"
@@ -209,8 +212,9 @@ def import_(args) -> int:
         return 2
     for defect in sorted(set(defects)):
         print(defect)
+    no_bib = " (no .bib found: anchors not checked)"
     _say(f"awm import: {count} entries, {len(records)} distinct papers, {len(set(defects))} "
-         f"defects{'' if args.format == 'bibtex' or bib_path else ' (no .bib found: anchors not checked)'}")
+         f"defects{'' if args.format == 'bibtex' or bib_path else no_bib}")
     if args.out:
         try:
             notes = _write_records(records, Path(args.out))

@@ -2,7 +2,10 @@
 
 An entry looks like
 
-    * **Name**, "Full title". [![arXiv](https://img.shields.io/badge/arXiv-2407.01392-b31b1b.svg)](https://arxiv.org/abs/2407.01392) [![Code](...)](https://github.com/o/r) [![BibTeX](...)](.../list.bib#L6-L13)
+    * **Name**, "Full title". [![arXiv](<badge arXiv-2407.01392>)](https://arxiv.org/abs/2407.01392)
+      [![Code](<badge>)](https://github.com/o/r) [![BibTeX](<badge>)](.../list.bib#L6-L13)
+
+(one line in the file; wrapped here).
 
 ``parse_markdown`` returns one ``Entry`` per paper item and every defect met on the way; the
 checks that need the list's .bib (anchors, papers missing from it) take the parsed .bib too.
@@ -27,7 +30,8 @@ BADGE_RE = re.compile(r"\[!\[([^\]]*)\]\(([^)\s]*)\)\]\(([^)\s]*)\)")
 LINK_RE = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]*)\)")
 NAME_RE = re.compile(r"\*\*(.+?)\*\*")
 TITLE_RE = re.compile(r"[\"“]([^\"”]+)[\"”]")
-GITHUB_REPO_RE = re.compile(r"^https://github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$")
+GITHUB_REPO_RE = re.compile(
+    r"^https://github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$")
 ANCHOR_RE = re.compile(r"^L(\d+)(?:-L(\d+))?$")
 _STOP = {"and", "for", "the", "of", "a", "an", "via", "with", "ai", "post", "training"}
 _LINK_KINDS = {"arxiv": "arxiv", "paper": "arxiv", "website": "project", "project": "project",
@@ -62,7 +66,8 @@ def _stems(text: str) -> set[str]:
     return {w[:5] for w in words if w not in _STOP}
 
 
-def match_heading(heading: str, taxonomy: Taxonomy, area: str | None) -> tuple[str | None, str | None]:
+def match_heading(heading: str, taxonomy: Taxonomy,
+                  area: str | None) -> tuple[str | None, str | None]:
     """(area, section) that a heading names: an area title, or the section of the current area
     whose title shares the most word stems (Jaccard); (area, None) for an unrelated heading."""
     words = _stems(re.sub(r"^[\d.\s]+", "", heading))
@@ -155,7 +160,8 @@ def _safe_link(url: str, path: str, line: int, defects: list[Defect]) -> bool:
         defects.append(Defect(path, line, "unsafe-link", f"plain http link dropped: {url}",
                               "use the https address"))
     else:
-        defects.append(Defect(path, line, "unsafe-link", f"relative or unknown link dropped: {url[:60]}",
+        defects.append(Defect(path, line, "unsafe-link",
+                              f"relative or unknown link dropped: {url[:60]}",
                               "write the full https URL"))
     return False
 
