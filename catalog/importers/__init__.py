@@ -7,9 +7,7 @@ stays empty, and a contributor (or ``awm check``) says what is still missing.
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,16 +94,3 @@ def dump_record(record: dict) -> str:
     if "links" in ordered:
         ordered["links"] = {k: v for k, v in ordered["links"].items() if v}
     return yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

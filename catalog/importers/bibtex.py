@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 import bibtexparser
-from bibtexparser.model import DuplicateBlockKeyBlock, Entry as _BibtexEntry
+from bibtexparser.model import DuplicateBlockKeyBlock
 from pylatexenc.latex2text import LatexNodes2Text
 
 from ..model import normalise_title

@@ -15,7 +15,8 @@ from pydantic import ValidationError
 
 from ..loader import LoadError, load_taxonomy, read_yaml
 from ..model import KEY_PATTERN, Paper, normalise_title
-from . import InputError, dump_record, propose_name, read_input, slug, write_atomic
+from ..render.files import write_atomic
+from . import InputError, dump_record, propose_name, read_input, slug
 from . import bibtex as bibtex_importer
 from . import markdown as markdown_importer
 from .arxiv import ArxivRefError, ArxivUnavailable, fetch, month_of, parse_ref
@@ -96,6 +97,7 @@ def add(args, client=None) -> int:
             return 2
         arxiv_id = None
     existing = _existing(papers_dir, root)
+    papers_dir.mkdir(exist_ok=True)
 
     if args.manual:
         key = args.key or (args.ref if arxiv_id is None else None)
