@@ -149,3 +149,14 @@ def test_default_client_never_waits_without_a_timeout(monkeypatch):
     except requests.ConnectionError:
         pass
     assert seen["timeout"] == REQUEST_TIMEOUT_S
+
+
+def test_manual_with_an_arxiv_id_fills_id_and_month_only(repo_copy, capsys, arxiv_client):
+    client = arxiv_client({})
+    assert add(_args(repo_copy, "https://arxiv.org/abs/2506.08009v2", manual=True), client) == 2
+    assert "needs --key" in capsys.readouterr().err
+    assert add(_args(repo_copy, "https://arxiv.org/abs/2506.08009v2", key="sf", manual=True),
+               client) == 0
+    data = yaml.safe_load((repo_copy / "papers" / "sf.yaml").read_text())
+    assert (data["arxiv"], data["date"], data["title"]) == ("2506.08009", "2025-06", "")
+    assert client._session.calls == []

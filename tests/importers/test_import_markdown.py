@@ -163,3 +163,43 @@ def test_a_bibtex_link_out_of_the_list_is_reported_with_or_without_the_bib():
     bib, _ = parse_bibtex(BIB.read_text(), "list.bib")
     with_bib = md.check_against_bib(entries, bib, "x.md") + md.check_entries(entries, "x.md")
     assert [d.fix for d in with_bib if d.kind == "bibtex-anchor"] == ["point it at #L7-L12"]
+
+
+# The upstream list's headings (its README, as published) and where their papers belong.
+HEADINGS = [
+    ("1. Algorithm", "algorithm", None),
+    ("1.1 AR Diffusion (native pretraining)", "algorithm", "algorithm/native-ar-diffusion"),
+    ("1.2 🔥 AR Diffusion Distillation for Real-time Generation (post training)", "algorithm",
+     "algorithm/streaming-distillation"),
+    ("1.3 Long Video Generation", "algorithm", "algorithm/long-video-memory"),
+    ("2. Application", "application", None),
+    ("2.1 Open-source AR Video Foundation Models", "application", "application/foundation-models"),
+    ("2.2 Interactive Video Action World Model", "application",
+     "application/interactive-world-models"),
+    ("2.3 Real-time Interactive Avtar & Motion & Physical & Audio Control", "application",
+     "application/avatar-motion-audio"),
+    ("2.4 Egocentric Interaction", "application", "application/egocentric"),
+    ("2.5 Embodied AI / Autonomous Driving", "application", "application/embodied-driving"),
+    ("3 Infrastructure", "infrastructure", None),
+    ("3.1 Sparse Attention", "infrastructure", "infrastructure/sparse-attention"),
+    ("3.2 Caching", "infrastructure", "infrastructure/caching"),
+    ("3.3 Quantized Attention", "infrastructure", "infrastructure/quantization"),
+    ("3.4 Speculative Decoding", "infrastructure", "infrastructure/speculative-decoding"),
+    ("Contributing", "infrastructure", None),
+    ("Acknowledgment", "infrastructure", None),
+]
+
+
+def test_upstream_headings_map_to_our_sections():
+    taxonomy, area = load_taxonomy(), None
+    got = []
+    for heading, _, _ in HEADINGS:
+        area, section = md.match_heading(heading, taxonomy, area)
+        got.append((heading, area, section))
+    assert got == HEADINGS
+
+
+def test_headings_before_any_area_hold_no_section():
+    taxonomy = load_taxonomy()
+    for heading in ("Overview", "🌟 Key Features", "📬 Contact", "Table of Contents"):
+        assert md.match_heading(heading, taxonomy, None)[1] is None
