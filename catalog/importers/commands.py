@@ -123,8 +123,12 @@ def add(args, client=None) -> int:
         _say(f"awm add: {err}; no file written (try again later, or use --manual)")
         return 1
     name = propose_name(paper.title)
-    record = {"key": args.key or slug(name, max_words=5), "name": name, "title": paper.title,
-              "authors": paper.authors,
+    key = args.key or slug(name, max_words=5)
+    if not key:
+        _say(f"awm add: cannot propose a key from the title \"{paper.title}\"; no file written "
+             "(give one with --key)")
+        return 2
+    record = {"key": key, "name": name, "title": paper.title, "authors": paper.authors,
               "date": paper.date, "arxiv": paper.arxiv, "links": {}, "section": args.section}
     reason = _duplicate_of(record, existing)
     if reason:
