@@ -170,3 +170,25 @@ def test_other_pages_load_cleanly_and_stay_local(visit, path):
     page = visit.go(path)
     assert page.locator("h1").count() >= 1
     assert visit.errors == [] and visit.external() == []
+
+
+def test_section_table_filters_and_sorts(built_site, visit):
+    catalog, _ = built_site
+    section = "algorithm/long-video-memory"
+    papers = catalog.in_section(section)
+    page = visit.go(f"generated/{section}.html")
+    rows = page.locator("article table tbody tr")
+    assert rows.count() == len(papers)
+    first_cells = "els => els.map(r => r.cells[0].textContent.trim())"
+    assert page.eval_on_selector_all("article table tbody tr", first_cells) == [
+        p.name for p in papers]
+    page.fill("input.awm-filter", "forcing")
+    shown = page.eval_on_selector_all("article table tbody tr:not([hidden])", first_cells)
+    assert 0 < len(shown) < len(papers)
+    assert all("forcing" in p.name.lower() + p.title.lower() + " ".join(p.tags)
+               for p in papers if p.name in shown)
+    page.fill("input.awm-filter", "")
+    page.locator("article table th", has_text="Paper").click()
+    names = page.eval_on_selector_all("article table tbody tr", first_cells)
+    assert names == sorted(names, key=str.lower) or names == sorted(names)
+    assert visit.errors == [] and visit.external() == []
