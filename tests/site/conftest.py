@@ -107,12 +107,11 @@ class Visit:
         self.errors: list[str] = []
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
         self.context.route("**/*", self._route)
 
     def _route(self, route):
-        url = route.request.url
-        self.requests.append(url)
-        if urlsplit(url).hostname in ("127.0.0.1", "localhost"):
+        if _local(route.request.url):
             route.continue_()
         else:
             route.abort()
@@ -122,8 +121,7 @@ class Visit:
         return self.page
 
     def external(self) -> list[str]:
-        return [u for u in self.requests if urlsplit(u).hostname not in ("127.0.0.1", "localhost")
-                and not u.startswith(("data:", "blob:", "about:"))]
+        return [u for u in self.requests if not _local(u)]
 
     def pwned(self) -> bool:
         return self.page.evaluate("typeof window.__pwned !== 'undefined'")
@@ -135,8 +133,23 @@ class Visit:
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
 
 
+def _local(url: str) -> bool:
+    """Served by our localhost server, or read from the built folder, or inline."""
+    parts = urlsplit(url)
+    return parts.hostname in ("127.0.0.1", "localhost") or parts.scheme in (
+        "file", "data", "blob", "about")
+
+
 @pytest.fixture
 def visit(browser, base_url):
     v = Visit(browser, base_url)
+    yield v
+    v.context.close()
+
+
+@pytest.fixture
+def file_visit(browser, built_site):
+    """The built folder opened with file:// URLs: no server at all."""
+    v = Visit(browser, built_site[1].as_uri() + "/")
     yield v
     v.context.close()

@@ -192,3 +192,20 @@ def test_section_table_filters_and_sorts(built_site, visit):
     names = page.eval_on_selector_all("article table tbody tr", first_cells)
     assert names == sorted(names, key=str.lower) or names == sorted(names)
     assert visit.errors == [] and visit.external() == []
+
+
+def test_built_folder_works_from_file_urls_with_no_server(built_site, file_visit):
+    catalog, _ = built_site
+    page = file_visit.go("map.html")
+    page.wait_for_function("window.awmMap && window.awmMap.cy.nodes().length > 0")
+    assert page.evaluate("awmMap.cy.nodes().length") == len(catalog.papers)
+    page = file_visit.go("index.html")
+    search = page.locator("input.md-search__input")
+    search.click()
+    search.press_sequentially("Self Forcing")
+    result = page.locator(f".md-search-result__item a[href*='generated/papers/{PAPER}.html']")
+    result.first.wait_for(timeout=15000)
+    assert file_visit.errors == [] and file_visit.external() == []
+    files = [u for u in file_visit.requests if u.startswith("file:")]
+    assert any(u.endswith("/generated/catalog-data.js") for u in files)
+    assert all(u.startswith("file:") for u in file_visit.requests if not u.startswith("data:"))
