@@ -97,8 +97,12 @@ def prepare(catalog: Catalog, root: Path, docs_dir: Path | None = None,
         write_pages(catalog, root, root / config["docs_dir"], config.get("repo_url"))
         return root / "mkdocs.yml"
     docs_dir, site_dir = Path(docs_dir).resolve(), Path(site_dir or docs_dir.parent / "out")
-    shutil.copytree(root / config["docs_dir"], docs_dir, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns(GEN, HOME, ".*"))
+    source = root / config["docs_dir"]
+
+    def generated(folder, names):  # what write_pages writes, at the top level only
+        top = Path(folder) == source
+        return [n for n in names if n.startswith(".") or (top and n in (GEN, HOME))]
+    shutil.copytree(source, docs_dir, dirs_exist_ok=True, ignore=generated)
     write_pages(catalog, root, docs_dir, config.get("repo_url"))
     # relative to the config file: Zensical 0.0.73 panics on absolute paths here
     config.update(docs_dir=docs_dir.name,
