@@ -120,3 +120,35 @@ def training_step_utilisation(cfg: StreamConfig, device, batch: int, frames: int
     return {"device": name, "tflops_achieved": achieved, "peak_bf16_tflops": peak,
             "fraction_of_peak": achieved / peak if peak else None, "step_s": seconds,
             "batch": batch, "frames": frames}
+
+
+def main() -> None:
+    """Print the speed table for the full-scale network (16x16 frames in 4x4 patches: 16 tokens
+    per frame), on CUDA in bf16 when present, else on this CPU in float32."""
+    from .presets import full
+    from .stages import config
+    cuda = torch.cuda.is_available()
+    device = torch.device("cuda" if cuda else "cpu")
+    cfg = config(full)
+    dtype = torch.bfloat16 if cuda else torch.float32
+    name = torch.cuda.get_device_name(device) if cuda else f"cpu ({torch.get_num_threads()} threads)"
+    print(f"streaming: {name}, {str(dtype).replace('torch.', '')}, dim {cfg.dim} x {cfg.depth} layers, "
+          f"{cfg.tokens_per_frame} tokens/frame ({full['image_size']}x{full['image_size']} px, "
+          f"patch {full['patch']}), blocks of {cfg.frames_per_block} frames, batch 1")
+    lengths = (4, 8, 16, 32) if cuda else (4, 8, 16)
+    rows = streaming(cfg, device, lengths=lengths, dtype=dtype)
+    print(f"{'what':40s} {'frames':>6s} {'fps':>9s} {'first block s':>13s}")
+    for r in rows:
+        print(f"{r['what']:40s} {r['frames']:6d} {r['fps_steady']:9.1f} {r['first_frame_latency_s']:13.4f}")
+    by_len = {}
+    for r in rows:
+        if "stream" in r["what"]:
+            by_len.setdefault(r["frames"], {})["cache" if "KV" in r["what"] else "recompute"] = r["fps_steady"]
+    print("KV-cache speed-up by length: " + ", ".join(
+        f"{f} frames x{v['cache'] / v['recompute']:.2f}" for f, v in sorted(by_len.items())))
+    if cuda:
+        u = training_step_utilisation(cfg, device, batch=full["batch"], frames=full["frames"])
+        frac = f"{u['fraction_of_peak']:.1%}" if u["fraction_of_peak"] is not None else "peak unknown"
+        print(f"Self Forcing DMD generator step (batch {u['batch']}, {u['frames']} frames, bf16): "
+              f"{u['step_s'] * 1e3:.1f} ms, {u['tflops_achieved']:.1f} TFLOP/s = {frac} of "
+              f"{u['peak_bf16_tflops']} TFLOP/s peak")

@@ -33,6 +33,9 @@ def smoke_run(tmp_path_factory):
     return out
 
 
+pytestmark = pytest.mark.slow
+
+
 def verdict(paper: str, claim_id: str, run: dict) -> dict:
     card, findings = load_card(CARDS[paper], ROOT)
     assert card is not None and not findings, findings
@@ -67,3 +70,20 @@ def test_self_forcing_degrades_less(smoke_run):
 def test_self_forcing_dmd_improves_on_ode_init(smoke_run):
     claim = verdict("self-forcing", "self-forcing-improves-on-ode-init", smoke_run)
     assert claim["verdict"] == "holds", claim
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="full scale needs CUDA")
+def test_full_scale_claims(tmp_path):
+    """Bouncing balls at full scale. Reuses the checkpoints that `awm repro run self-forcing
+    --scale full` left in the reproduction's runs/full (tools/gpu_check_causvid.sh runs it
+    first); trains them when absent."""
+    card, _ = load_card(CARDS["self-forcing"], ROOT)
+    ctx = runner.RunContext(folder=FOLDER, card=card, scale="full", seed=0, resume=True,
+                            run_dir=FOLDER / "runs" / "full", results_dir=tmp_path, tag="full")
+    run = import_module(FOLDER, "repro").pipeline(ctx, log=lambda *_: None)
+    for paper, claim_id in [("self-forcing", "self-forcing-degrades-less-full"),
+                            ("causvid", "few-step-student-near-teacher-full")]:
+        card, _ = load_card(CARDS[paper], ROOT)
+        [claim] = judge(card, "full", run["metrics"], run["gate"]["passed"], only=[claim_id])
+        assert claim["verdict"] == "holds", claim
