@@ -158,7 +158,7 @@ def fork_scenes(preset: dict, seed: int) -> dict:
 
 def generate(model, ae, context_frames: np.ndarray, horizon: int, preset: dict, seed: int, *,
              iterations: int | None = None, order: str = "random",
-             temperature: float = 1.0) -> np.ndarray:
+             temperature: float | None = None) -> np.ndarray:
     """Decoded frames (S, horizon, C, H, W) generated after the given context frames."""
     dev = _device(model)
     g = torch.Generator(device=dev).manual_seed(seed + 4242)
@@ -166,7 +166,8 @@ def generate(model, ae, context_frames: np.ndarray, horizon: int, preset: dict, 
         ctx = ae.tokens(torch.from_numpy(context_frames).to(dev))
         tok = method.rollout(model, ctx, horizon, iterations=iterations or preset["iterations"],
                              order=order, abar=method.mar.alphas_cumprod(),
-                             sample_steps=preset["sample_steps"], temperature=temperature,
+                             sample_steps=preset["sample_steps"],
+                             temperature=preset["temperature"] if temperature is None else temperature,
                              generator=g)
         return ae.frames(tok).float().cpu().numpy()
 

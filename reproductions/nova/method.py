@@ -2,7 +2,8 @@
 (arXiv 2412.14169, Sec. 3) with MAR's masking (arXiv 2406.11838, Sec. 3.4 and 4.2).
 
 Training: every frame after the first is a query; a fraction r of its tokens is masked, with r
-drawn from MAR's truncated normal (mean 1, std 0.25, r >= 0.7), the masked set chosen at random;
+drawn from MaskGIT's cosine distribution (see ``mask_ratios`` for why not MAR's r >= 0.7), the
+masked set chosen at random;
 the loss (Diffusion Loss, or MSE for the baseline) is taken on the masked tokens only.
 Generation of one frame: ``iterations`` transformer passes; after pass i the share of tokens still
 masked is cos(pi/2 * (i + 1) / iterations) (MAR's cosine schedule), at least one token is decided
@@ -22,20 +23,18 @@ from reproductions.harness.runner import ROOT, import_module
 mar = import_module(ROOT / "reproductions" / "mar", "method")
 mar_model = import_module(ROOT / "reproductions" / "mar", "model")
 
-MIN_MASK_RATIO = 0.7
-
-
 def mask_ratios(shape, generator: torch.Generator) -> torch.Tensor:
-    """MAR's mask ratio: 1 - |x| with x ~ N(0, 0.25^2) truncated to |x| <= 0.3 (rejection)."""
-    x = torch.randn(shape, generator=generator).abs() * 0.25
-    while (bad := x > 1 - MIN_MASK_RATIO).any():
-        x[bad] = torch.randn(int(bad.sum()), generator=generator).abs() * 0.25
-    return 1 - x
+    """Share of a frame's tokens to mask in training: cos(pi/2 * u), u ~ U(0, 1) (MaskGIT's
+    cosine distribution). MAR draws r >= 0.7 from a truncated normal, which suits its cosine
+    decoding; here the raster special case also decides frames with a single masked token left,
+    so training covers every ratio a decoding schedule visits."""
+    return torch.cos(math.pi / 2 * torch.rand(shape, generator=generator))
 
 
 def random_masks(batch: int, frames: int, tokens: int, generator: torch.Generator) -> torch.Tensor:
-    """(batch, frames, tokens) bool, True = masked (to predict): ceil(r * tokens) random tokens."""
-    counts = torch.ceil(mask_ratios((batch, frames), generator) * tokens)
+    """(batch, frames, tokens) bool, True = masked (to predict): max(1, ceil(r * tokens)) random
+    tokens per frame."""
+    counts = torch.ceil(mask_ratios((batch, frames), generator) * tokens).clamp(min=1)
     ranks = torch.rand(batch, frames, tokens, generator=generator).argsort(-1).argsort(-1)
     return ranks < counts[..., None]
 

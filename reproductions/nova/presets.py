@@ -10,14 +10,14 @@ smoke = dict(
     size=16, radius=2.0, fork=0.5, clip=6, latent=4,
     ae_width=64, ae_steps=600, ae_batch=64, ae_lr=2e-3, ae_latent_noise=0.1,
     ae_latent_penalty=1e-3,
-    width=64, depth=3, heads=4, head_width=64, head_depth=2,
-    steps=1500, batch=32, draws=4, lr=1e-3, ema_decay=0.995,
+    width=64, depth=3, heads=4, head_width=128, head_depth=3,
+    steps=2000, batch=32, draws=4, lr=1e-3, ema_decay=0.995,
     eval_scenes=128, context=3, fork_horizon=5, long_horizon=12,
-    iterations=4, sample_steps=30, temperatures=(1.0, 0.5), near=1.5,
+    iterations=4, sample_steps=30, temperature=1.0, near=1.5,
 )
 full = dict(
-    smoke, size=32, radius=3.0, clip=8, ae_steps=3000, ae_batch=128,
-    width=128, depth=4, head_width=128, head_depth=3, steps=6000, batch=64, lr=5e-4,
+    smoke, size=32, radius=3.0, clip=8, ae_steps=2000, ae_batch=128,
+    width=128, depth=4, head_width=256, head_depth=3, steps=4000, batch=64, lr=5e-4,
     eval_scenes=512, fork_horizon=8, long_horizon=48, iterations=8, sample_steps=50,
     progress=True,
 )

@@ -16,7 +16,7 @@ def protocol(preset: dict, seed: int) -> dict:
             "samples": preset["eval_scenes"], "context_frames": preset["context"],
             "horizon": preset["fork_horizon"], "long_horizon": preset["long_horizon"],
             "masked_iterations": preset["iterations"], "diffusion_sampling_steps":
-            preset["sample_steps"], "temperature": 1.0, "train_steps": preset["steps"],
+            preset["sample_steps"], "temperature": preset["temperature"], "train_steps": preset["steps"],
             "autoencoder_steps": preset["ae_steps"], "seed": seed}
 
 
