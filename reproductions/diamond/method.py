@@ -104,10 +104,13 @@ def edm_sample(net, context, actions, steps: int, generator: torch.Generator, bu
 # ---- DDPM (epsilon prediction) ---------------------------------------------------------------
 
 def ddpm_scheduler():
-    """The training schedule of the DDPM variant (``diffusers``, 1000 linear-beta steps)."""
+    """The schedule of the DDPM variant: ``diffusers``' defaults (1000 linear-beta steps, the
+    predicted clean frame clipped to [-1, 1] at every sampling step, as in Ho et al. 2020).
+    Without the clipping a small epsilon network's slight shrinkage of its output is amplified
+    by 1/sqrt(alpha_bar) at high noise and rollouts blow up even with 50 steps."""
     from diffusers import DDPMScheduler
     return DDPMScheduler(num_train_timesteps=1000, beta_schedule="linear",
-                         prediction_type="epsilon", clip_sample=False)
+                         prediction_type="epsilon", clip_sample=True)
 
 
 def ddpm_c_noise(timesteps: torch.Tensor) -> torch.Tensor:

@@ -17,6 +17,7 @@ import torch
 from reproductions.harness import card as cards
 from reproductions.harness import metrics
 from reproductions.harness.figures import rollout_strip
+from reproductions.harness.game import Start
 from reproductions.harness.train import TrainConfig, train
 
 from .method import (ContextNoise, EDMConfig, corrupt_context, ddpm_loss, ddpm_sample,
@@ -140,16 +141,23 @@ def context_actions(start, actions: np.ndarray) -> torch.Tensor:
 
 
 @torch.no_grad()
-def rollout(next_frame, start, actions: np.ndarray, chunk: int = 256) -> np.ndarray:
-    """Autoregressive rollout replaying ``actions`` (N, H) from ``start``: (N, H, C, H, W)."""
+def stream(next_frame, start, actions: np.ndarray):
+    """Yield the generated frames (N, C, H, W) in [-1, 1] one step at a time, replaying
+    ``actions`` (N, H) from ``start`` (the play loop of a world model)."""
     k = start.frames.shape[1]
     acts = context_actions(start, actions)
+    frames = list(to_model(start.frames).unbind(1))
+    for h in range(actions.shape[1]):
+        frames.append(next_frame(torch.stack(frames[-k:], 1), acts[:, h:h + k]))
+        yield frames[-1]
+
+
+def rollout(next_frame, start, actions: np.ndarray, chunk: int = 256) -> np.ndarray:
+    """Autoregressive rollout replaying ``actions`` (N, H) from ``start``: (N, H, C, H, W)."""
     out = []
     for lo in range(0, len(actions), chunk):
-        frames = list(to_model(start.frames[lo:lo + chunk]).unbind(1))
-        for h in range(actions.shape[1]):
-            frames.append(next_frame(torch.stack(frames[-k:], 1), acts[lo:lo + chunk, h:h + k]))
-        out.append(torch.stack(frames[k:], 1))
+        part = Start(start.frames[lo:lo + chunk], start.actions[lo:lo + chunk], None)
+        out.append(torch.stack(list(stream(next_frame, part, actions[lo:lo + chunk])), 1))
     return to_pixels(torch.cat(out))
 
 
@@ -173,12 +181,19 @@ def one_step(next_frame, start, actions: np.ndarray, truth: np.ndarray,
 
 # ---- measuring -----------------------------------------------------------------------------------
 
+PSNR_CAP = 60.0   # dB: identical frames (a still Atari screen copied) would give infinity
+
+
+def capped_psnr(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    return np.minimum(metrics.psnr(pred, truth), PSNR_CAP)
+
+
 def mean_psnr(pred: np.ndarray, truth: np.ndarray) -> float:
-    return float(np.mean(metrics.psnr(pred, truth)))
+    return float(np.mean(capped_psnr(pred, truth)))
 
 
 def psnr_curve(pred: np.ndarray, truth: np.ndarray) -> list[float]:
-    return metrics.by_horizon(metrics.psnr(pred, truth))
+    return metrics.by_horizon(capped_psnr(pred, truth))
 
 
 def evaluation_set(preset: dict, world, seed: int):
@@ -202,13 +217,13 @@ def baselines(start, truth: np.ndarray, mean_frame: np.ndarray) -> dict:
             "mean_frame_mse": float(np.mean((mean - truth) ** 2))}
 
 
-def gate(models: dict, start, actions, truth, mean_frame, max_ratio: float) -> dict:
-    """Context-use gate: each model's next frame sampled from pure noise with the true context
-    must be far closer to the truth than the mean frame (the context-free baseline)."""
+def gate(predictions: dict, truth, mean_frame, max_ratio: float) -> dict:
+    """Context-use gate: each model's next frames, sampled from pure noise with the true
+    context (``predictions``: name -> teacher-forced one-step frames), must be far closer to
+    the truth than the mean frame (the context-free baseline)."""
     err_wo = float(np.mean((mean_frame - truth) ** 2))
-    results = {name: cards.context_gate(float(np.mean((one_step(fn, start, actions, truth)
-                                                        - truth) ** 2)), err_wo, max_ratio)
-               for name, fn in models.items()}
+    results = {name: cards.context_gate(float(np.mean((pred - truth) ** 2)), err_wo, max_ratio)
+               for name, pred in predictions.items()}
     worst = max(results.values(), key=lambda r: r["measured"]["ratio"])
     return {"passed": all(r["passed"] for r in results.values()),
             "measured": {**worst["measured"],
@@ -236,64 +251,82 @@ def controllability(next_frame, world, start, horizon: int) -> tuple[dict, dict]
 
 # ---- the two studies -------------------------------------------------------------------------------
 
+def diamond_study(nets, world, preset, seed, start, actions, truth, paddle, measured, curves,
+                  rows) -> dict:
+    """EDM and DDPM with few and many steps, and controllability; returns the gate's inputs."""
+    few, many = preset["steps_few"], preset["steps_many"]
+    one = {}
+    for kind, steps in [("edm", s) for s in few] + [("ddpm", s) for s in few + [many]]:
+        fn = predictor(nets[kind], kind, steps, seed)
+        name = f"{kind}{steps}"
+        one[name] = one_step(fn, start, actions, truth)
+        measured[f"{name}_onestep_psnr"] = mean_psnr(one[name], truth)
+        gen = rollout(fn, start, actions)
+        measured[f"{name}_rollout_psnr"] = mean_psnr(gen, truth)
+        curves[f"{name}_rollout_psnr"] = psnr_curve(gen, truth)
+        measured[f"{name}_replay_paddle_err"] = float(np.nanmean(np.abs(world.paddle_x(gen) - paddle)))
+        rows.append((name, gen[0]))
+    ctrl, frames = controllability(predictor(nets["edm"], "edm", max(few), seed), world, start,
+                                   preset["eval"]["ctrl_horizon"])
+    measured.update(ctrl)
+    for side in ("left", "right"):
+        rows += [(f"truth-{side}", frames[side][0][0]), (f"edm-{side}", frames[side][1][0])]
+    # each model gated with its default sampler: EDM with DIAMOND's 3 steps, DDPM with many
+    return {"edm": one[f"edm{max(few)}"], "ddpm": one[f"ddpm{many}"]}
+
+
+def gamengen_study(nets, world, preset, seed, start, actions, truth, paddle, measured, curves,
+                   rows) -> dict:
+    """The plain and the context-noise model: clean, noisy-context, rollouts."""
+    steps, sigma = max(preset["steps_few"]), preset["eval"]["noisy_sigma"]
+    one = {}
+    for kind, name in (("edm", "plain"), ("edm-ctxnoise", "aug")):
+        fn = predictor(nets[kind], kind, steps, seed)
+        one[kind] = one_step(fn, start, actions, truth)
+        measured[f"{name}_onestep_psnr"] = mean_psnr(one[kind], truth)
+        measured[f"{name}_noisyctx_psnr"] = mean_psnr(
+            one_step(fn, start, actions, truth, sigma, seed), truth)
+        gen = rollout(fn, start, actions)
+        curve = psnr_curve(gen, truth)
+        measured[f"{name}_rollout_psnr"] = mean_psnr(gen, truth)
+        measured[f"{name}_rollout_late_psnr"] = float(np.mean(curve[len(curve) // 2:]))
+        curves[f"{name}_rollout_psnr"] = curve
+        rows.append((name, gen[0]))
+    # the augmented model told the context's noise level through its bucket (reported only)
+    told = predictor(nets["edm-ctxnoise"], "edm-ctxnoise", steps, seed,
+                     bucket=noise_bucket(sigma, ContextNoise()))
+    measured["aug_noisyctx_told_psnr"] = mean_psnr(
+        one_step(told, start, actions, truth, sigma, seed), truth)
+    return one
+
+
+STUDIES = {"diamond": (("edm", "ddpm"), diamond_study),
+           "gamengen": (("edm", "edm-ctxnoise"), gamengen_study)}
+
+
 def run(ctx, study: str = "diamond") -> dict:
     torch.manual_seed(ctx.seed)
     preset = PRESETS[ctx.scale]
     world = make_world(preset)
-    few, many = preset["steps_few"], preset["steps_many"]
     e = preset["eval"]
-    kinds = ("edm", "ddpm") if study == "diamond" else ("edm", "edm-ctxnoise")
+    kinds, measure = STUDIES[study]
     nets = {k: trained(preset, world, k, ctx.seed, ctx.run_dir, ctx.resume) for k in kinds}
     start, actions, truth, paddle, mean_frame = evaluation_set(preset, world, ctx.seed)
     measured = baselines(start, truth, mean_frame)
     curves, rows = {}, [("truth", truth[0])]
-    default = {"edm": predictor(nets["edm"], "edm", max(few), ctx.seed)}
-    if study == "diamond":
-        default["ddpm"] = predictor(nets["ddpm"], "ddpm", many, ctx.seed)
-        for kind, steps in [("edm", s) for s in few] + [("ddpm", s) for s in few + [many]]:
-            fn = predictor(nets[kind], kind, steps, ctx.seed)
-            name = f"{kind}{steps}"
-            measured[f"{name}_onestep_psnr"] = mean_psnr(one_step(fn, start, actions, truth), truth)
-            gen = rollout(fn, start, actions)
-            measured[f"{name}_rollout_psnr"] = mean_psnr(gen, truth)
-            curves[f"{name}_rollout_psnr"] = psnr_curve(gen, truth)
-            measured[f"{name}_replay_paddle_err"] = float(np.nanmean(np.abs(world.paddle_x(gen)
-                                                                           - paddle)))
-            rows.append((name, gen[0]))
-        ctrl, ctrl_frames = controllability(default["edm"], world, start, e["ctrl_horizon"])
-        measured.update(ctrl)
-        for side in ("left", "right"):
-            rows += [(f"truth-{side}", ctrl_frames[side][0][0]), (f"edm-{side}", ctrl_frames[side][1][0])]
-    else:
-        default["edm-ctxnoise"] = predictor(nets["edm-ctxnoise"], "edm-ctxnoise", max(few), ctx.seed)
-        sigma = e["noisy_sigma"]
-        informed = noise_bucket(sigma, ContextNoise())
-        for kind in kinds:
-            fn = default[kind]
-            name = "plain" if kind == "edm" else "aug"
-            measured[f"{name}_onestep_psnr"] = mean_psnr(one_step(fn, start, actions, truth), truth)
-            measured[f"{name}_noisyctx_psnr"] = mean_psnr(
-                one_step(fn, start, actions, truth, sigma, ctx.seed), truth)
-            if kind == "edm-ctxnoise":   # told the context's noise level through its bucket
-                told = predictor(nets[kind], kind, max(few), ctx.seed, bucket=informed)
-                measured["aug_noisyctx_told_psnr"] = mean_psnr(
-                    one_step(told, start, actions, truth, sigma, ctx.seed), truth)
-            gen = rollout(fn, start, actions)
-            curve = psnr_curve(gen, truth)
-            measured[f"{name}_rollout_psnr"] = mean_psnr(gen, truth)
-            measured[f"{name}_rollout_late_psnr"] = float(np.mean(curve[len(curve) // 2:]))
-            curves[f"{name}_rollout_psnr"] = curve
-            rows.append((name, gen[0]))
-    g = gate(default, start, actions, truth, mean_frame, preset["gate_max_ratio"])
+    one = measure(nets, world, preset, ctx.seed, start, actions, truth, paddle, measured, curves,
+                  rows)
+    g = gate(one, truth, mean_frame, preset["gate_max_ratio"])
     figure = f"{ctx.tag}-rollout.png"
-    rollout_strip(ctx.results_dir / figure, rows)
+    rollout_strip(ctx.results_dir / figure, rows, zoom=4 if truth.shape[-1] < 48 else 1)
     return {"protocol": {"world": preset["world"], **preset["world_args"],
                          "context_frames": preset["context"], "eval_starts": e["starts"],
                          "horizon": e["horizon"], "ctrl_horizon": e["ctrl_horizon"],
                          "train_steps": preset["train"]["steps"], "batch": preset["train"]["batch"],
-                         "sampler_steps": {"few": few, "many": many},
+                         "sampler_steps": {"few": preset["steps_few"],
+                                           "many": preset["steps_many"]},
                          "parameters": metrics.parameter_count(nets["edm"]),
-                         "study": study, "rows": [r[0] for r in rows]},
+                         "study": study, "psnr_cap_db": PSNR_CAP, "rows": [r[0] for r in rows]},
             "gate": g, "metrics": measured, "curves": curves,
             "claims": cards.judge(ctx.card, ctx.scale, measured, g["passed"]),
             "figures": [figure]}
