@@ -36,6 +36,9 @@ class Claim(BaseModel):
     threshold: Union[float, int, str]
     scale: Literal["smoke", "full"]
     test: str = Field(description="pytest node id, e.g. tests/repro/test_x.py::test_y")
+    # the verdict calibration found; the claim's test asserts that a run still gives it, so a
+    # claim that does not hold stays recorded (and checked) as not holding
+    expected: Literal["holds", "does not hold"] = "holds"
 
 
 class Reported(BaseModel):

@@ -79,12 +79,38 @@ def area_bounds(radius: tuple[float, float], scale: float = 1.0,
 
 
 def blob_validity(frames: np.ndarray, n_balls: int, bounds: tuple[float, float],
-                  threshold: float = 0.5) -> np.ndarray:
-    """True where a frame shows exactly ``n_balls`` blobs, each of a ball's size."""
+                  threshold: float = 0.5, allow_merged: bool = False) -> np.ndarray:
+    """True where a frame shows exactly ``n_balls`` blobs, each of a ball's size. With
+    ``allow_merged`` (several balls that may touch), fewer blobs also count when each is at
+    least one ball's size and together they cover ``n_balls`` balls' worth of area."""
     counts, areas, _ = find_blobs(frames, threshold)
-    ok = [c == n_balls and all(bounds[0] <= a <= bounds[1] for a in ar)
-          for c, ar in zip(counts.ravel(), areas)]
-    return np.array(ok, bool).reshape(counts.shape)
+    lo, hi = bounds
+
+    def ok(c, ar):
+        if c == n_balls:
+            return all(lo <= a <= hi for a in ar)
+        return (allow_merged and 1 <= c < n_balls and all(a >= lo for a in ar)
+                and n_balls * lo <= sum(ar) <= n_balls * hi)
+    return np.array([ok(c, ar) for c, ar in zip(counts.ravel(), areas)], bool).reshape(counts.shape)
+
+
+def continuity(frames: np.ndarray, before: np.ndarray, max_jump: float,
+               threshold: float = 0.5) -> np.ndarray:
+    """(N, T) True where every blob of frame t lies within ``max_jump`` pixels of its nearest
+    blob of frame t - 1 (of ``before`` (N, C, H, W) for t = 0): balls move, they do not
+    teleport (nearest, not one-to-one, so touching balls may merge and split). A frame with no
+    blobs, or whose predecessor has none, is not continuous."""
+    seq = np.concatenate([np.asarray(before)[:, None], np.asarray(frames)], axis=1)
+    _, _, cents = find_blobs(seq, threshold)
+    n, t = seq.shape[:2]
+    out = np.zeros((n, t - 1), bool)
+    for i in range(n):
+        for j in range(1, t):
+            a, b = cents[i * t + j], cents[i * t + j - 1]
+            if a and b:
+                cost = np.linalg.norm(np.asarray(a)[:, None] - np.asarray(b)[None], axis=-1)
+                out[i, j - 1] = cost.min(axis=1).max() <= max_jump
+    return out
 
 
 def match_error(found: list[tuple[float, float]], true: np.ndarray) -> float:

@@ -105,14 +105,16 @@ def write_json_atomic(path: Path, data: dict) -> None:
 
 
 def run_one(folder: Path, scale: str, seed: int = 0, resume: bool = False,
-            root: Path = ROOT, results_dir: Path | None = None) -> dict:
-    """Run a reproduction and write its result record; returns the record."""
+            root: Path = ROOT, results_dir: Path | None = None, run_dir: Path | None = None) -> dict:
+    """Run a reproduction and write its result record; returns the record. Tests pass
+    temporary ``results_dir``/``run_dir`` so nothing lands in the checkout."""
     card, findings = load_card(folder / "card.yaml", root)
     if card is None:
         raise ValueError("; ".join(map(str, findings)))
     tag = scale if seed == 0 else f"{scale}-seed{seed}"
     ctx = RunContext(folder=folder, card=card, scale=scale, seed=seed, resume=resume,
-                     run_dir=folder / "runs" / tag, results_dir=results_dir or folder / "results",
+                     run_dir=run_dir or folder / "runs" / tag,
+                     results_dir=results_dir or folder / "results",
                      tag=tag)
     ctx.run_dir.mkdir(parents=True, exist_ok=True)
     ctx.results_dir.mkdir(parents=True, exist_ok=True)
