@@ -15,12 +15,7 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 $PY -m tools.awm repro run self-forcing --scale full || status=1
 $PY -m tools.awm repro run causvid --scale full || status=1
 $PY -m pytest -q -p no:cacheprovider -m gpu tests/repro_causvid -x || status=1
-if [ -f tools/bench_repro.py ]; then
-  $PY tools/bench_repro.py streaming | tee bench-streaming.txt || status=1
-else
-  $PY -c "from tools.awm import ROOT; from reproductions.harness.runner import import_module; \
-import_module(ROOT / 'reproductions/causvid-self-forcing', 'bench').main()" | tee bench-streaming.txt || status=1
-fi
+$PY tools/bench_repro.py streaming --scale full | tee bench-streaming.txt || status=1
 if [ -n "${OUT:-}" ]; then
   for k in causvid-self-forcing causvid; do
     for f in reproductions/$k/results/full*; do [ -f "$f" ] && cp "$f" "$OUT/$k-$(basename "$f")"; done

@@ -122,33 +122,41 @@ def training_step_utilisation(cfg: StreamConfig, device, batch: int, frames: int
             "batch": batch, "frames": frames}
 
 
-def main() -> None:
-    """Print the speed table for the full-scale network (16x16 frames in 4x4 patches: 16 tokens
-    per frame), on CUDA in bf16 when present, else on this CPU in float32."""
-    from .presets import full
+def bench(scale: str, device, lengths=None) -> dict:
+    """The figures for ``tools/bench_repro.py streaming``: the network of the given preset,
+    bf16 on CUDA, float32 on the CPU; a KV-cached and a recompute stream at several lengths
+    (frames per second and their ratio), first-block latency, the teacher's 50 and 4 steps,
+    and on CUDA the fraction of peak bf16 throughput of a Self Forcing training step."""
+    from .presets import PRESETS
     from .stages import config
-    cuda = torch.cuda.is_available()
-    device = torch.device("cuda" if cuda else "cpu")
-    cfg = config(full)
+    preset = PRESETS[scale]
+    cfg = config(preset)
+    cuda = device.type == "cuda"
     dtype = torch.bfloat16 if cuda else torch.float32
-    name = torch.cuda.get_device_name(device) if cuda else f"cpu ({torch.get_num_threads()} threads)"
-    print(f"streaming: {name}, {str(dtype).replace('torch.', '')}, dim {cfg.dim} x {cfg.depth} layers, "
-          f"{cfg.tokens_per_frame} tokens/frame ({full['image_size']}x{full['image_size']} px, "
-          f"patch {full['patch']}), blocks of {cfg.frames_per_block} frames, batch 1")
-    lengths = (4, 8, 16, 32) if cuda else (4, 8, 16)
-    rows = streaming(cfg, device, lengths=lengths, dtype=dtype)
-    print(f"{'what':40s} {'frames':>6s} {'fps':>9s} {'first block s':>13s}")
-    for r in rows:
-        print(f"{r['what']:40s} {r['frames']:6d} {r['fps_steady']:9.1f} {r['first_frame_latency_s']:13.4f}")
-    by_len = {}
+    lengths = lengths or ((4, 8, 16, 32) if cuda else (4, 8, 16))
+    out = {"network": f"{scale} preset: dim {cfg.dim} x {cfg.depth} layers, "
+                      f"{cfg.tokens_per_frame} tokens/frame, blocks of {cfg.frames_per_block} "
+                      f"frames, batch 1, {str(dtype).replace('torch.', '')}",
+           "student_steps": preset["student_steps"], "teacher_steps": preset["teacher_steps"]}
+    rows = streaming(cfg, device, lengths=lengths, dtype=dtype,
+                     steps=preset["student_steps"], teacher_steps=preset["teacher_steps"])
+    fps = {}
     for r in rows:
         if "stream" in r["what"]:
-            by_len.setdefault(r["frames"], {})["cache" if "KV" in r["what"] else "recompute"] = r["fps_steady"]
-    print("KV-cache speed-up by length: " + ", ".join(
-        f"{f} frames x{v['cache'] / v['recompute']:.2f}" for f, v in sorted(by_len.items())))
+            kind = "kv" if "KV" in r["what"] else "recompute"
+            fps[(kind, r["frames"])] = r["fps_steady"]
+            out[f"fps_{kind}_{r['frames']}f"] = round(r["fps_steady"], 1)
+            if kind == "kv" and r["frames"] == min(f for _, f in fps):
+                out["first_block_latency_s"] = round(r["first_frame_latency_s"], 4)
+        else:
+            out[f"fps_bidirectional_{r['what'].split('-')[0]}step_{r['frames']}f"] = round(r["fps_steady"], 1)
+    for (kind, f), v in sorted(fps.items()):
+        if kind == "kv":
+            out[f"kv_speedup_{f}f"] = round(v / fps[("recompute", f)], 2)
     if cuda:
-        u = training_step_utilisation(cfg, device, batch=full["batch"], frames=full["frames"])
-        frac = f"{u['fraction_of_peak']:.1%}" if u["fraction_of_peak"] is not None else "peak unknown"
-        print(f"Self Forcing DMD generator step (batch {u['batch']}, {u['frames']} frames, bf16): "
-              f"{u['step_s'] * 1e3:.1f} ms, {u['tflops_achieved']:.1f} TFLOP/s = {frac} of "
-              f"{u['peak_bf16_tflops']} TFLOP/s peak")
+        u = training_step_utilisation(cfg, device, batch=preset["batch"], frames=preset["frames"])
+        out.update({"train_step_ms": round(u["step_s"] * 1e3, 1),
+                    "train_tflops": round(u["tflops_achieved"], 1),
+                    "peak_bf16_tflops": u["peak_bf16_tflops"],
+                    "fraction_of_peak_bf16": u["fraction_of_peak"] and round(u["fraction_of_peak"], 4)})
+    return out

@@ -67,9 +67,11 @@ def balls(preset) -> TokenWorld:
     world, p = BouncingBalls(cfg), preset["patch"]
     c, s = cfg.channels, cfg.size
 
+    render_on = torch.device("cuda") if torch.cuda.is_available() else None
+
     def sample(n, g, f):
         rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=g)))
-        x = torch.from_numpy(world.simulate(n, f, rng)[0]) * 2 - 1          # (n, F, C, H, W)
+        x = torch.as_tensor(world.simulate(n, f, rng, device=render_on)[0]) * 2 - 1  # (n, F, C, H, W)
         x = x.reshape(n, f, c, s // p, p, s // p, p).permute(0, 1, 3, 5, 2, 4, 6)
         return x.reshape(n, f, (s // p) ** 2, c * p * p)
 

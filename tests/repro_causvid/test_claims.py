@@ -52,6 +52,9 @@ def test_causvid_student_near_teacher(smoke_run):
     assert claim["verdict"] == "holds", claim
 
 
+@pytest.mark.xfail(strict=True, reason="recorded as not holding at smoke scale (card calibration): "
+                   "the ODE-initialised student sampled with re-noising is worse than the teacher "
+                   "run with 4 steps")
 def test_causvid_ode_init_beats_naive_few_step(smoke_run):
     claim = verdict("causvid", "ode-init-beats-naive-few-step", smoke_run)
     assert claim["verdict"] == "holds", claim
@@ -62,6 +65,8 @@ def test_causvid_dmd_improves_on_ode_init(smoke_run):
     assert claim["verdict"] == "holds", claim
 
 
+@pytest.mark.xfail(strict=True, reason="recorded as not holding at smoke scale (card calibration): "
+                   "the Self Forcing student drifts more than both baselines")
 def test_self_forcing_degrades_less(smoke_run):
     claim = verdict("self-forcing", "self-forcing-degrades-less", smoke_run)
     assert claim["verdict"] == "holds", claim
