@@ -223,13 +223,17 @@ def measure(ae, models: dict, preset: dict, seed: int, max_gate_ratio: float) ->
         runs = {"masked": dict(iterations=preset["iterations"], order="random")}
         if kind == "diffusion":
             runs["raster"] = dict(iterations=n, order="raster")
+            if preset["temperature"] != 1.0:  # also plain sampling, for reference
+                runs["masked_t1"] = dict(iterations=preset["iterations"], order="random",
+                                         temperature=1.0)
         for name, how in runs.items():
             frames = generate(model, ae, scenes["context"], preset["fork_horizon"], preset, seed,
                               **how)
             for k, v in fork_metrics(frames, scenes, preset).items():
                 out[f"{kind}_{name}_{k}"] = v
             out[f"{kind}_{name}_passes_per_frame"] = how["iterations"]
-            rows[f"{kind} {name}"] = frames
+            if name != "masked_t1":
+                rows[f"{kind} {name}"] = frames
         long = generate(model, ae, scenes["context"], preset["long_horizon"], preset, seed)
         lv = long_validity(long, preset)
         out[f"{kind}_long_valid"], out[f"{kind}_long_survival"] = lv["valid"], lv["survival_end"]

@@ -24,6 +24,9 @@ def test_autoencoder_reconstructs(nova_smoke, verdict):
     assert result["verdict"] == "holds", (result, gate)
 
 
+@pytest.mark.xfail(strict=True, reason="does not hold at smoke scale, seed 0 (see the card's "
+                   "calibration): flip share 0.12 of near-mode rollouts against the true 0.5, "
+                   "near-mode 0.52, validity margin over MSE 0.28 < 0.3; strict, so a fix shows")
 def test_diffusion_pipeline_sharp_and_multimodal(nova_smoke, verdict):
     measured, gate = nova_smoke
     assert gate["passed"], gate
