@@ -16,7 +16,7 @@ full.update(
     world="balls", frames=16, frames_per_block=4, image_size=16, patch=4, tokens_per_frame=16,
     token_dim=16, n_balls=2, radius=(1.5, 2.0), jitter=0.05, colour=False,
     dim=192, depth=6, heads=6, batch=128,
-    teacher_iters=3000, ode_pairs=8192, ode_iters=1500, dmd_iters=400,
+    teacher_iters=2000, ode_pairs=4096, ode_iters=1000, dmd_iters=300,
     eval_samples=1024, cpu_threads=None,
 )
 
