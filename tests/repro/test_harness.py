@@ -251,3 +251,20 @@ def test_rollout_strip_writes_png(tmp_path):
     img = Image.open(path)
     assert img.size == ((6 * 13 + 1) * 2, (2 * 13 + 1) * 2)
     assert img.text["rows"] == "generated | truth"
+
+
+def test_continuity_and_merged_blobs():
+    w = BouncingBalls(BallsConfig(size=16, jitter=0.1))
+    frames, _, _ = w.simulate(6, 9, np.random.default_rng(2))
+    assert metrics.continuity(frames[:, 1:], frames[:, 0], 1.5 + 0.5).all()  # true motion
+    shuffled = frames[:, 1:][:, ::-1]  # played backwards from the wrong end: jumps
+    assert not metrics.continuity(shuffled, frames[:, 0], 2.0).all()
+    assert not metrics.continuity(np.zeros_like(frames[:, 1:]), frames[:, 0], 2.0).any()
+    two = BouncingBalls(BallsConfig(size=16, n_balls=2))
+    one_blob = two.render(np.array([[8.0, 8.0], [9.0, 8.0]]), np.array([2.0, 2.0]),
+                          np.ones((2, 1), np.float32))[None]  # overlapping: one blob
+    bounds = metrics.area_bounds((2.0, 2.0))
+    assert not metrics.blob_validity(one_blob, 2, bounds)[0]
+    assert metrics.blob_validity(one_blob, 2, bounds, allow_merged=True)[0]
+    single = two.render(np.array([[8.0, 8.0]]), np.array([2.0]), np.ones((1, 1), np.float32))[None]
+    assert not metrics.blob_validity(single, 2, bounds, allow_merged=True)[0]  # a ball is missing
