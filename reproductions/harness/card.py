@@ -63,6 +63,10 @@ class Card(BaseModel):
     def claims_at(self, scale: str) -> list[Claim]:
         return [c for c in self.claims if c.scale == scale]
 
+    def expected(self, claim_id: str) -> str:
+        """The verdict this card records for a claim: what a claim test checks a run against."""
+        return {c.id: c.expected for c in self.claims}[claim_id]
+
 
 def load_card(path: Path, root: Path | None = None) -> tuple[Card | None, list[Finding]]:
     """Read and validate one card; problems come back as findings with the field's line."""

@@ -1,7 +1,15 @@
 """One test per claim of the DIAMOND and GameNGen cards, judged by the card's own comparison
 (harness.card.judge) on the measured numbers of a whole run."""
+from pathlib import Path
+
 import pytest
 import torch
+
+from reproductions.harness.card import load_card
+
+ROOT = Path(__file__).resolve().parents[2]
+CARDS = {folder: load_card(ROOT / "reproductions" / folder / "card.yaml", ROOT)[0]
+         for folder in ("diamond", "gamengen")}
 
 
 def verdict(record: dict, claim_id: str) -> dict:
@@ -9,21 +17,12 @@ def verdict(record: dict, claim_id: str) -> dict:
     return claim
 
 
-def expected(paper_folder: str, claim_id: str) -> str:
-    """The verdict the card records for this claim (calibrated on the seeds the card names)."""
-    from pathlib import Path
-    from reproductions.harness.card import load_card
-    root = Path(__file__).resolve().parents[2]
-    card, _ = load_card(root / "reproductions" / paper_folder / "card.yaml", root)
-    return {c.id: c.expected for c in card.claims}[claim_id]
-
-
 def assert_holds(record: dict, claim_id: str) -> None:
     """The gate passes and the run gives the verdict the card records ("holds" unless the card
     says plainly that the claim does not hold at this scale)."""
     assert record["gate"]["passed"], record["gate"]
     c = verdict(record, claim_id)
-    assert c["verdict"] == expected(record["paper"], claim_id), c
+    assert c["verdict"] == CARDS[record["paper"]].expected(claim_id), c
 
 
 @pytest.mark.slow
