@@ -183,16 +183,24 @@ def parameter_count(model) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def throughput(generate: Callable[[], Iterable], warmup: int = 1, sync: Callable = lambda: None) -> dict:
+def throughput(generate: Callable[[], Iterable], warmup: int = 1, sync: Callable = lambda: None,
+               repeats: int = 3) -> dict:
     """Steady-state frames per second and first-frame latency of a streaming generator.
 
     ``generate()`` returns an iterable that yields frames (or chunks: anything with len() is
     counted by its leading dimension). Warm-up calls run first and are not timed; latency is
     from the call to the first yielded frame (with ``sync``, e.g. torch.cuda.synchronize);
-    steady fps counts the frames after the first chunk over the time after it."""
+    steady fps counts the frames after the first chunk over the time after it. Each figure is the
+    median over ``repeats`` timed runs, so one stall of a shared machine does not set it."""
     for _ in range(warmup):
         for _ in generate():
             pass
+    runs = [_timed_run(generate, sync) for _ in range(repeats)]
+    return {"first_frame_latency_s": float(np.median([r[0] for r in runs])),
+            "fps_steady": float(np.median([r[1] for r in runs])), "frames": runs[0][2]}
+
+
+def _timed_run(generate: Callable[[], Iterable], sync: Callable) -> tuple[float, float, int]:
     sync()
     start = time.perf_counter()
     first, frames_after, t_first = None, 0, None
@@ -204,6 +212,5 @@ def throughput(generate: Callable[[], Iterable], warmup: int = 1, sync: Callable
         else:
             frames_after += n
     end = time.perf_counter()
-    return {"first_frame_latency_s": t_first - start,
-            "fps_steady": frames_after / (end - t_first) if frames_after else float("nan"),
-            "frames": first + frames_after}
+    fps = frames_after / (end - t_first) if frames_after else float("nan")
+    return t_first - start, fps, first + frames_after
