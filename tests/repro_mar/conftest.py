@@ -30,13 +30,15 @@ def _one_thread():
 
 @pytest.fixture(scope="session")
 def verdict():
-    """verdict(folder, claim_id, measured, gate_passed) -> the judge's result for that claim."""
+    """verdict(folder, claim_id, measured, gate_passed) -> the judge's result for that claim,
+    with the verdict the card records for it (``expected``: "holds" unless the card says plainly
+    that the claim does not hold at this scale)."""
     def judge_one(folder, claim_id, measured, gate_passed):
         card, findings = load_card(folder / "card.yaml", ROOT)
         assert card is not None and not findings, findings
         scale = next(c.scale for c in card.claims if c.id == claim_id)
         (result,) = judge(card, scale, measured, gate_passed, only=[claim_id])
-        return result
+        return dict(result, expected=card.expected(claim_id))
     return judge_one
 
 
