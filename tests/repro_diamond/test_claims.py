@@ -59,6 +59,11 @@ def test_equal_clean_quality(smoke_records):
     assert_holds(smoke_records["gamengen"], "equal-clean-quality")
 
 
+@pytest.mark.slow
+def test_stable_long_rollouts_smoke(smoke_records):
+    assert_holds(smoke_records["gamengen"], "stable-long-rollouts-smoke")
+
+
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="full scale needs CUDA")
 def test_full_scale_claims(full_records):
