@@ -134,7 +134,9 @@ def training_clip(mode, generator, pairs, times, preset, g, device):
     noise = torch.randn(shape, generator=g).to(device)
     steps = torch.randint(k, (n_blocks,), generator=g)
     if mode == "sf":
-        return method.rollout(generator, noise, times, exit_steps=steps)
+        # Self Forcing draws one exit step per rollout, shared by all its blocks (Algorithm 1
+        # samples s once before the loop over frames); the baselines keep one level per block
+        return method.rollout(generator, noise, times, exit_steps=steps[:1].expand(n_blocks))
     traj = pairs[:, torch.randint(pairs.shape[1], (b,), generator=g).to(device)]
     frame_steps = steps.repeat_interleave(fpb).to(device)
     start = traj[frame_steps, :, torch.arange(len(frame_steps), device=device)].transpose(0, 1)
