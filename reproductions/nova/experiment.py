@@ -8,7 +8,6 @@ with the harness's blob metrics against the simulator's two possible futures.
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +28,8 @@ def _device(module) -> torch.device:
 
 
 def make_world(preset: dict) -> ForkingBalls:
-    r = preset["radius"]
-    return ForkingBalls(ForkConfig(size=preset["size"], radius=(r, r),
-                                   speed=(math.sqrt(2), math.sqrt(2)), max_speed=1.5,
+    r, v = preset["radius"], preset["speed"]
+    return ForkingBalls(ForkConfig(size=preset["size"], radius=(r, r), speed=(v, v), max_speed=v,
                                    fork=preset["fork"], collisions=False))
 
 
