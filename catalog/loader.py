@@ -6,6 +6,7 @@ a line, and the records that did load are returned. YAML is read with the safe l
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass
@@ -20,18 +21,33 @@ ROOT = Path(__file__).resolve().parent.parent
 MAX_BYTES = 64 * 1024  # a paper record is a few hundred bytes; 64 KB leaves room for BibTeX
 
 
-@dataclass(frozen=True, order=True)
+@functools.total_ordering
+@dataclass(frozen=True)
 class Finding:
-    """One problem: printed as ``path:line: message (fix)``."""
+    """One problem, with its file and line: printed as ``path:line: message (fix)``, or as
+    ``path:line: kind: message (fix)`` when it has a kind (every importer finding has one).
+
+    Findings sort by path, line, kind, message, fix: a line's findings group by kind, though
+    kind is the last field (so that ``Finding(path, line, message, fix)`` need not name it)."""
 
     path: str
     line: int
     message: str
     fix: str = ""
+    kind: str = ""
 
     def __str__(self) -> str:
+        kind = f"{self.kind}: " if self.kind else ""
         fix = f" ({self.fix})" if self.fix else ""
-        return f"{self.path}:{self.line}: {self.message}{fix}"
+        return f"{self.path}:{self.line}: {kind}{self.message}{fix}"
+
+    def _sort_key(self) -> tuple[str, int, str, str, str]:
+        return (self.path, self.line, self.kind, self.message, self.fix)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Finding):
+            return NotImplemented
+        return self._sort_key() < other._sort_key()
 
 
 # libyaml's parser when PyYAML was built with it (about 10x faster); the safe constructor either way.

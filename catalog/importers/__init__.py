@@ -1,15 +1,14 @@
 """Importers: turn an arXiv id, an awesome-list README or a .bib file into draft paper records.
 
 Every importer returns drafts (plain dicts in the field order of ``catalog.model.Paper``) and
-the defects it met in its input, one ``Defect`` each, printed as
-``FILE:LINE: <kind>: <what> (<fix>)``. Drafts are proposals: a field the input does not state
-stays empty, and a contributor (or ``awm check``) says what is still missing.
+the defects it met in its input, one ``catalog.loader.Finding`` each with its kind set, printed
+as ``FILE:LINE: <kind>: <message> (<fix>)``. Drafts are proposals: a field the input does not
+state stays empty, and a contributor (or ``awm check``) says what is still missing.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -17,21 +16,6 @@ import yaml
 MAX_INPUT_BYTES = 5 * 1024 * 1024  # the upstream README is 67 KB; a 50 MB "list" is refused unread
 FIELD_ORDER = ("key", "name", "title", "authors", "date", "venue", "arxiv", "links", "section",
                "tags", "builds_on", "summary")
-
-
-@dataclass(frozen=True, order=True)
-class Defect:
-    """One problem met in an input file."""
-
-    path: str
-    line: int
-    kind: str
-    what: str
-    fix: str = ""
-
-    def __str__(self) -> str:
-        fix = f" ({self.fix})" if self.fix else ""
-        return f"{self.path}:{self.line}: {self.kind}: {self.what}{fix}"
 
 
 class InputError(Exception):

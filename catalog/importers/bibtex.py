@@ -13,8 +13,9 @@ import bibtexparser
 from bibtexparser.model import DuplicateBlockKeyBlock
 from pylatexenc.latex2text import LatexNodes2Text
 
+from ..loader import Finding
 from ..model import normalise_title
-from . import Defect, propose_name, slug, unique_key
+from . import propose_name, slug, unique_key
 from .arxiv import month_of
 
 _ID_RE = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?!\d)")
@@ -91,21 +92,22 @@ def _arxiv_of(fields: dict[str, str]) -> tuple[str, str]:
     return "", ""
 
 
-def parse_bibtex(text: str, path: str) -> tuple[BibFile, list[Defect]]:
+def parse_bibtex(text: str, path: str) -> tuple[BibFile, list[Finding]]:
     # bibtexparser logs each block it cannot parse; those become defects below instead
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     library = bibtexparser.parse_string(text)
-    defects: list[Defect] = []
+    defects: list[Finding] = []
     for block in library.failed_blocks:
         line = block.start_line + 1
         if isinstance(block, DuplicateBlockKeyBlock):
-            defects.append(Defect(path, line, "duplicate", f"cite key {block.key} used twice",
-                                  "give each entry its own key"))
+            defects.append(Finding(path, line, f"cite key {block.key} used twice",
+                                   "give each entry its own key", kind="duplicate"))
         else:
             error = getattr(block, "error", None)
             reason = " ".join(str(getattr(error, "abort_reason", "") or error or "").split())[:120]
-            defects.append(Defect(path, line, "bibtex-syntax", f"entry cannot be parsed: "
-                                  f"{reason or 'syntax error'}", "check braces, commas and '='"))
+            defects.append(Finding(path, line, f"entry cannot be parsed: "
+                                   f"{reason or 'syntax error'}", "check braces, commas and '='",
+                                   kind="bibtex-syntax"))
     entries = []
     for block in library.entries:
         fields = {f.key.lower(): str(f.value) for f in block.fields}
@@ -121,50 +123,53 @@ def parse_bibtex(text: str, path: str) -> tuple[BibFile, list[Defect]]:
     for entry in entries:
         for ident in filter(None, (entry.arxiv, normalise_title(entry.title))):
             if ident in seen:
-                defects.append(Defect(path, entry.line, "duplicate", f"{entry.key} repeats "
-                                      f"{seen[ident].key} (line {seen[ident].line})",
-                                      "keep one entry"))
+                defects.append(Finding(path, entry.line, f"{entry.key} repeats "
+                                       f"{seen[ident].key} (line {seen[ident].line})",
+                                       "keep one entry", kind="duplicate"))
                 break
             seen[ident] = entry
     return BibFile(path, entries), defects
 
 
-def _entry_defects(entry: BibEntry, path: str) -> list[Defect]:
+def _entry_defects(entry: BibEntry, path: str) -> list[Finding]:
     out = []
     if not entry.title:
-        out.append(Defect(path, entry.line, "bibtex-entry", f"{entry.key} has no title",
-                          "add title={...}"))
+        out.append(Finding(path, entry.line, f"{entry.key} has no title", "add title={...}",
+                           kind="bibtex-entry"))
     author = entry.fields.get("author", "")
     if not author:
-        out.append(Defect(path, entry.line, "bibtex-entry", f"{entry.key} has no author",
-                          "add author={Last, First and ...}"))
+        out.append(Finding(path, entry.line, f"{entry.key} has no author",
+                           "add author={Last, First and ...}", kind="bibtex-entry"))
     elif " and " not in author and author.count(",") >= 2:
-        out.append(Defect(path, entry.field_line("author"), "bibtex-authors",
-                          f"{entry.key} separates authors with commas",
-                          "separate authors with ' and '"))
+        out.append(Finding(path, entry.field_line("author"),
+                           f"{entry.key} separates authors with commas",
+                           "separate authors with ' and '", kind="bibtex-authors"))
     if re.search(r"\sand\s+others\s*$", author):
-        out.append(Defect(path, entry.field_line("author"), "bibtex-authors", f"{entry.key} cuts "
-                          "its author list with 'and others'", "list every author"))
+        out.append(Finding(path, entry.field_line("author"), f"{entry.key} cuts "
+                           "its author list with 'and others'", "list every author",
+                           kind="bibtex-authors"))
     for name in entry.authors:
         # 'Ming-HsuanYang', 'XIndi Zhang': two names run together, or a stray capital
         if re.search(r"[a-z]{2}[A-Z][a-z]{2}|\b[A-Z]{2}[a-z]", name):
-            out.append(Defect(path, entry.field_line("author"), "bibtex-authors", f"{entry.key}: "
-                              f"unusual capitals in '{name}'", "check the name on the paper"))
+            out.append(Finding(path, entry.field_line("author"), f"{entry.key}: "
+                               f"unusual capitals in '{name}'", "check the name on the paper",
+                               kind="bibtex-authors"))
     arxiv_id, arxiv_field = _arxiv_of(entry.fields)
     if arxiv_id and re.search(rf"{re.escape(arxiv_id)}v\d+", entry.fields[arxiv_field]):
-        out.append(Defect(path, entry.field_line(arxiv_field), "arxiv-link", f"{entry.key} "
-                          f"gives arXiv {arxiv_id} with a version suffix", f"write {arxiv_id}"))
+        out.append(Finding(path, entry.field_line(arxiv_field), f"{entry.key} "
+                           f"gives arXiv {arxiv_id} with a version suffix", f"write {arxiv_id}",
+                           kind="arxiv-link"))
     if not arxiv_id and any("arxiv" in v.lower() for v in entry.fields.values()):
-        out.append(Defect(path, entry.line, "bibtex-entry", f"{entry.key} mentions arXiv but "
-                          "gives no arXiv id", "add eprint={<id>} and archivePrefix={arXiv}"))
+        out.append(Finding(path, entry.line, f"{entry.key} mentions arXiv but gives no arXiv id",
+                           "add eprint={<id>} and archivePrefix={arXiv}", kind="bibtex-entry"))
     url = entry.fields.get("url", "")
     if url and not re.match(r"^https://\S+$", url.strip()):
-        out.append(Defect(path, entry.field_line("url"), "bibtex-entry",
-                          f"{entry.key} url is not an https URL: '{url}'",
-                          "put the arXiv id in eprint= and a link in url="))
+        out.append(Finding(path, entry.field_line("url"),
+                           f"{entry.key} url is not an https URL: '{url}'",
+                           "put the arXiv id in eprint= and a link in url=", kind="bibtex-entry"))
     if "year" not in entry.fields:
-        out.append(Defect(path, entry.line, "bibtex-entry", f"{entry.key} has no year",
-                          "add year={...}"))
+        out.append(Finding(path, entry.line, f"{entry.key} has no year", "add year={...}",
+                           kind="bibtex-entry"))
     return out
 
 

@@ -19,8 +19,9 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from ..loader import Finding
 from ..model import Taxonomy, normalise_title
-from . import Defect, propose_name, slug, unique_key
+from . import propose_name, slug, unique_key
 from .arxiv import ArxivRefError, month_of, parse_ref
 from .bibtex import BibEntry, BibFile
 
@@ -149,27 +150,27 @@ def _badge_message(image_url: str) -> str:
     return "-".join(parts[1:-1]) if len(parts) >= 3 else ""
 
 
-def _safe_link(url: str, path: str, line: int, defects: list[Defect]) -> bool:
+def _safe_link(url: str, path: str, line: int, defects: list[Finding]) -> bool:
     scheme = _split(url).scheme.lower()
     if scheme == "https":
         return True
     if scheme in ("javascript", "data", "vbscript", "file"):
-        defects.append(Defect(path, line, "unsafe-link", f"{scheme}: link dropped: {url[:60]}",
-                              "only https links are accepted"))
+        defects.append(Finding(path, line, f"{scheme}: link dropped: {url[:60]}",
+                               "only https links are accepted", kind="unsafe-link"))
     elif scheme == "http":
-        defects.append(Defect(path, line, "unsafe-link", f"plain http link dropped: {url}",
-                              "use the https address"))
+        defects.append(Finding(path, line, f"plain http link dropped: {url}",
+                               "use the https address", kind="unsafe-link"))
     else:
-        defects.append(Defect(path, line, "unsafe-link",
-                              f"relative or unknown link dropped: {url[:60]}",
-                              "write the full https URL"))
+        defects.append(Finding(path, line, f"relative or unknown link dropped: {url[:60]}",
+                               "write the full https URL", kind="unsafe-link"))
     return False
 
 
 def _read_item(body: str, line: int, end: int, section: str, path: str,
-               defects: list[Defect]) -> Entry | None:
+               defects: list[Finding]) -> Entry | None:
     if BULLET_RE.match(body):
-        defects.append(Defect(path, line, "markup", "double list bullet", "keep one '*' or '-'"))
+        defects.append(Finding(path, line, "double list bullet", "keep one '*' or '-'",
+                               kind="markup"))
         body = BULLET_RE.match(body).group(3)
     badges = BADGE_RE.findall(body)
     name_match = NAME_RE.search(body)
@@ -178,27 +179,29 @@ def _read_item(body: str, line: int, end: int, section: str, path: str,
         return None  # a group label such as "Long-term Memory:", not a paper
     entry = Entry(line=line, end_line=end, section=section)
     if end > line:
-        defects.append(Defect(path, line, "markup", f"entry split over lines {line}-{end}",
-                              "write the entry on one line"))
+        defects.append(Finding(path, line, f"entry split over lines {line}-{end}",
+                               "write the entry on one line", kind="markup"))
     if name_match:
         entry.name = name_match.group(1).strip()
         if entry.name[-1:] in ":,.;":
-            defects.append(Defect(path, line, "markup", f"punctuation inside the bold name "
-                                  f"'{entry.name}'", "move it after the closing **"))
+            defects.append(Finding(path, line, f"punctuation inside the bold name "
+                                   f"'{entry.name}'", "move it after the closing **",
+                                   kind="markup"))
             entry.name = entry.name.rstrip(":,.; ")
     else:
-        defects.append(Defect(path, line, "markup", "no bold **name**", "start with **Name**,"))
+        defects.append(Finding(path, line, "no bold **name**", "start with **Name**,",
+                               kind="markup"))
     if title_match:
         entry.title = " ".join(title_match.group(1).split())
     else:
-        defects.append(Defect(path, line, "missing-title", f"'{entry.name}' has no quoted title",
-                              "add the full title in double quotes"))
+        defects.append(Finding(path, line, f"'{entry.name}' has no quoted title",
+                               "add the full title in double quotes", kind="missing-title"))
     residue = LINK_RE.sub(" ", BADGE_RE.sub(" ", body))
     residue = NAME_RE.sub(" ", TITLE_RE.sub(" ", residue, count=1), count=1)
     residue = re.sub(r"^\s*(\[⭐\]\s*)?(\([^)]*\)\s*)*", "", residue)
     if re.search(r"[*_`\[\]]", residue):
-        defects.append(Defect(path, line, "markup", f"stray markup '{' '.join(residue.split())}'",
-                              "remove the stray characters"))
+        defects.append(Finding(path, line, f"stray markup '{' '.join(residue.split())}'",
+                               "remove the stray characters", kind="markup"))
     for label, image, target in badges:
         kind = _LINK_KINDS.get(label.strip().lower(), "other")
         if kind == "bibtex":
@@ -222,44 +225,45 @@ def _read_item(body: str, line: int, end: int, section: str, path: str,
 
 
 def _read_arxiv_badge(entry: Entry, image: str, target: str, path: str, line: int,
-                      defects: list[Defect]) -> None:
+                      defects: list[Finding]) -> None:
     message = _badge_message(image)
     try:
         badge = parse_ref(message)
         entry.badge_arxiv = badge.id
         if badge.version:
-            defects.append(Defect(path, line, "arxiv-link", f"badge text {message} has a version "
-                                  "suffix", f"write {badge.id}"))
+            defects.append(Finding(path, line, f"badge text {message} has a version suffix",
+                                   f"write {badge.id}", kind="arxiv-link"))
     except ArxivRefError:
-        defects.append(Defect(path, line, "arxiv-link", f"arXiv badge text '{message}' is not an "
-                              "arXiv id", "write the bare id, e.g. 2407.01392"))
+        defects.append(Finding(path, line, f"arXiv badge text '{message}' is not an arXiv id",
+                               "write the bare id, e.g. 2407.01392", kind="arxiv-link"))
     if not _safe_link(target, path, line, defects):
         return
     try:
         ref = parse_ref(target)
     except ArxivRefError:
-        defects.append(Defect(path, line, "arxiv-link", f"arXiv badge links to {target}",
-                              "link https://arxiv.org/abs/<id>"))
+        defects.append(Finding(path, line, f"arXiv badge links to {target}",
+                               "link https://arxiv.org/abs/<id>", kind="arxiv-link"))
         return
     entry.link_arxiv = ref.id
     if ref.kind != "abs" or ref.version or ref.host != "arxiv.org":
         what = ("has a version suffix" if ref.version else
                 f"is not an abs URL ({ref.kind})" if ref.kind != "abs" else f"uses host {ref.host}")
-        defects.append(Defect(path, line, "arxiv-link", f"arXiv link {target} {what}",
-                              f"link https://arxiv.org/abs/{ref.id}"))
+        defects.append(Finding(path, line, f"arXiv link {target} {what}",
+                               f"link https://arxiv.org/abs/{ref.id}", kind="arxiv-link"))
     if entry.badge_arxiv and entry.badge_arxiv != ref.id:
-        defects.append(Defect(path, line, "badge-mismatch", f"badge text says {entry.badge_arxiv} "
-                              f"but the link goes to {ref.id}", "make both the paper's id"))
+        defects.append(Finding(path, line, f"badge text says {entry.badge_arxiv} "
+                               f"but the link goes to {ref.id}", "make both the paper's id",
+                               kind="badge-mismatch"))
 
 
 def _read_code_link(entry: Entry, target: str, path: str, line: int,
-                    defects: list[Defect]) -> None:
+                    defects: list[Finding]) -> None:
     parts = _split(target)
     segments = [s for s in parts.path.split("/") if s]
     if parts.hostname != "github.com" or len(segments) < 2:
-        defects.append(Defect(path, line, "code-link", f"code link {target} is not a GitHub "
-                              "repository", "link https://github.com/<owner>/<repo>, or list it "
-                              "under other links"))
+        defects.append(Finding(path, line, f"code link {target} is not a GitHub repository",
+                               "link https://github.com/<owner>/<repo>, or list it "
+                               "under other links", kind="code-link"))
         entry.other.append(target)
         return
     repo = f"https://github.com/{segments[0]}/{segments[1].removesuffix('.git')}"
@@ -267,12 +271,12 @@ def _read_code_link(entry: Entry, target: str, path: str, line: int,
         entry.links.setdefault("code", target.rstrip("/"))  # a project folder of a monorepo
         return
     if not GITHUB_REPO_RE.match(target):
-        defects.append(Defect(path, line, "code-link", f"code link {target} is not a repository "
-                              "root", f"link {repo}"))
+        defects.append(Finding(path, line, f"code link {target} is not a repository root",
+                               f"link {repo}", kind="code-link"))
     entry.links.setdefault("code", repo)
 
 
-def _read_anchor(entry: Entry, target: str, path: str, line: int, defects: list[Defect]) -> None:
+def _read_anchor(entry: Entry, target: str, path: str, line: int, defects: list[Finding]) -> None:
     parts = _split(target)
     match = ANCHOR_RE.match(parts.fragment)
     if not parts.path.endswith(".bib") or not match:
@@ -284,11 +288,11 @@ def _read_anchor(entry: Entry, target: str, path: str, line: int, defects: list[
 
 # ---------------------------------------------------------------- the whole file
 
-def parse_markdown(text: str, path: str, taxonomy: Taxonomy) -> tuple[list[Entry], list[Defect]]:
+def parse_markdown(text: str, path: str, taxonomy: Taxonomy) -> tuple[list[Entry], list[Finding]]:
     """Entries (paper items under a heading that maps to a taxonomy section) and defects."""
     lines = text.splitlines()
     entries: list[Entry] = []
-    defects: list[Defect] = []
+    defects: list[Finding] = []
     area = section = None
     item_lines: list[str] = []  # lines of the current section, others blanked to keep numbers
 
@@ -302,7 +306,7 @@ def parse_markdown(text: str, path: str, taxonomy: Taxonomy) -> tuple[list[Entry
             if entry:
                 entries.append(entry)
                 if problem:
-                    defects.append(Defect(path, start, "markup", *problem))
+                    defects.append(Finding(path, start, *problem, kind="markup"))
 
     in_fence = False
     for number, raw in enumerate(lines, 1):
@@ -351,23 +355,25 @@ def find_bib(entry: Entry, bib: BibFile) -> BibEntry | None:
     return None
 
 
-def check_against_bib(entries: list[Entry], bib: BibFile, path: str) -> list[Defect]:
+def check_against_bib(entries: list[Entry], bib: BibFile, path: str) -> list[Finding]:
     """Anchors that point at another paper, papers absent from the .bib, .bib entries the list
     does not show, .bib entries that disagree with the list. Sets ``entry.bib`` and
     ``entry.arxiv`` (the id the .bib confirms, else the link's)."""
-    defects: list[Defect] = []
+    defects: list[Finding] = []
     used: set[str] = set()
     for entry in entries:
         found = entry.bib = find_bib(entry, bib)
         if found:
             used.add(found.key)
             if entry.title and not _same_title(entry, found):
-                defects.append(Defect(bib.path, found.line, "bibtex-title", f"{found.key} is "
-                                      f"titled '{found.title}' but the list (line {entry.line}) "
-                                      f"says '{entry.title}'", "check the title on arXiv"))
+                defects.append(Finding(bib.path, found.line, f"{found.key} is "
+                                       f"titled '{found.title}' but the list (line {entry.line}) "
+                                       f"says '{entry.title}'", "check the title on arXiv",
+                                       kind="bibtex-title"))
         else:
-            defects.append(Defect(path, entry.line, "missing-bibtex", f"'{entry.name}' has no "
-                                  f"entry in {bib.path}", "add its BibTeX entry"))
+            defects.append(Finding(path, entry.line, f"'{entry.name}' has no "
+                                   f"entry in {bib.path}", "add its BibTeX entry",
+                                   kind="missing-bibtex"))
         resolve_arxiv(entry, found, path, defects)
         fix = (f"point it at #L{found.line}-L{found.end_line}" if found
                else "add the paper's entry to the .bib and point the anchor at it")
@@ -379,28 +385,31 @@ def check_against_bib(entries: list[Entry], bib: BibFile, path: str) -> list[Def
         first, last = entry.anchor
         at = bib.entry_at(first)
         if at is None:
-            defects.append(Defect(path, entry.line, "bibtex-anchor", f"BibTeX anchor #L{first} "
-                                  f"of '{entry.name}' points at no .bib entry", fix))
+            defects.append(Finding(path, entry.line, f"BibTeX anchor #L{first} "
+                                   f"of '{entry.name}' points at no .bib entry", fix,
+                                   kind="bibtex-anchor"))
         elif found is not at:
-            defects.append(Defect(path, entry.line, "bibtex-anchor", f"BibTeX anchor #L{first} of "
-                                  f"'{entry.name}' points at {at.key} ('{at.title}')", fix))
+            defects.append(Finding(path, entry.line, f"BibTeX anchor #L{first} of "
+                                   f"'{entry.name}' points at {at.key} ('{at.title}')", fix,
+                                   kind="bibtex-anchor"))
         elif first != at.line:
-            defects.append(Defect(path, entry.line, "bibtex-anchor", f"BibTeX anchor #L{first} of "
-                                  f"'{entry.name}' points {first - at.line} line(s) into its "
-                                  f"entry {at.key}", fix))
+            defects.append(Finding(path, entry.line, f"BibTeX anchor #L{first} of "
+                                   f"'{entry.name}' points {first - at.line} line(s) into its "
+                                   f"entry {at.key}", fix, kind="bibtex-anchor"))
         elif last != first and last != at.end_line:
-            defects.append(Defect(path, entry.line, "bibtex-anchor", f"BibTeX anchor #L{first}-L"
-                                  f"{last} of '{entry.name}' does not span its entry", fix))
+            defects.append(Finding(path, entry.line, f"BibTeX anchor #L{first}-L"
+                                   f"{last} of '{entry.name}' does not span its entry", fix,
+                                   kind="bibtex-anchor"))
     shown = {ident for b in bib.entries if b.key in used
              for ident in (b.arxiv, normalise_title(b.title)) if ident}
     for b in bib.entries:
         if b.key not in used and not {b.arxiv, normalise_title(b.title)} & shown:
-            defects.append(Defect(bib.path, b.line, "bibtex-orphan", f"{b.key} ('{b.title}') is "
-                                  "not in the list", "list the paper or remove the entry"))
+            defects.append(Finding(bib.path, b.line, f"{b.key} ('{b.title}') is not in the list",
+                                   "list the paper or remove the entry", kind="bibtex-orphan"))
     return defects
 
 
-def resolve_arxiv(entry: Entry, bib: BibEntry | None, path: str, defects: list[Defect]) -> None:
+def resolve_arxiv(entry: Entry, bib: BibEntry | None, path: str, defects: list[Finding]) -> None:
     """Pick the entry's arXiv id: the one the .bib confirms, else the link's, else the badge's."""
     candidates = [entry.link_arxiv, entry.badge_arxiv]
     if bib and bib.arxiv and bib.arxiv in candidates:
@@ -408,20 +417,21 @@ def resolve_arxiv(entry: Entry, bib: BibEntry | None, path: str, defects: list[D
     else:
         entry.arxiv = next((c for c in candidates if c), "")
     if bib and bib.arxiv and entry.arxiv and bib.arxiv != entry.arxiv:
-        defects.append(Defect(path, entry.line, "badge-mismatch", f"'{entry.name}' links arXiv "
-                              f"{entry.arxiv} but its .bib entry {bib.key} says {bib.arxiv}",
-                              "check the id on arXiv"))
+        defects.append(Finding(path, entry.line, f"'{entry.name}' links arXiv "
+                               f"{entry.arxiv} but its .bib entry {bib.key} says {bib.arxiv}",
+                               "check the id on arXiv", kind="badge-mismatch"))
 
 
-def _foreign_bibtex(entry: Entry, path: str, fix: str) -> Defect:
-    return Defect(path, entry.line, "bibtex-anchor", f"BibTeX link {entry.foreign_bibtex} of "
-                  f"'{entry.name}' does not point at a line of the list's .bib", fix)
+def _foreign_bibtex(entry: Entry, path: str, fix: str) -> Finding:
+    return Finding(path, entry.line, f"BibTeX link {entry.foreign_bibtex} of "
+                   f"'{entry.name}' does not point at a line of the list's .bib", fix,
+                   kind="bibtex-anchor")
 
 
-def check_entries(entries: list[Entry], path: str) -> list[Defect]:
+def check_entries(entries: list[Entry], path: str) -> list[Finding]:
     """Defects visible across entries: duplicates, a code link that names another entry, and
     BibTeX links out of the list when no .bib was read."""
-    defects: list[Defect] = [_foreign_bibtex(e, path, "link <list>.bib#L<first>-L<last>")
+    defects: list[Finding] = [_foreign_bibtex(e, path, "link <list>.bib#L<first>-L<last>")
                              for e in entries if e.foreign_bibtex]
     by_id: dict[str, Entry] = {}
     by_title: dict[str, Entry] = {}
@@ -432,9 +442,9 @@ def check_entries(entries: list[Entry], path: str) -> list[Defect]:
         if first is None and entry.title:
             first = by_title.get(normalise_title(entry.title))
         if first:
-            defects.append(Defect(path, entry.line, "duplicate", f"'{entry.name}' repeats line "
-                                  f"{first.line} ('{first.name}', {entry.arxiv or 'same title'})",
-                                  "list each paper once"))
+            defects.append(Finding(path, entry.line, f"'{entry.name}' repeats line "
+                                   f"{first.line} ('{first.name}', {entry.arxiv or 'same title'})",
+                                   "list each paper once", kind="duplicate"))
             continue
         if entry.arxiv:
             by_id[entry.arxiv] = entry
@@ -444,14 +454,15 @@ def check_entries(entries: list[Entry], path: str) -> list[Defect]:
     for entry in entries:
         name = re.sub(r"[^a-z0-9+]", "", entry.name.lower())  # 'X++' is not 'X'
         if entry.title and name == normalise_title(entry.title):
-            defects.append(Defect(path, entry.line, "markup", f"the short name of '{entry.name}' "
-                                  "repeats the whole title", "give it a short name"))
+            defects.append(Finding(path, entry.line, f"the short name of '{entry.name}' "
+                                   "repeats the whole title", "give it a short name",
+                                   kind="markup"))
         other = first_named.setdefault(name, entry) if name else entry
         if other is not entry and other.arxiv != entry.arxiv:
-            defects.append(Defect(path, entry.line, "name-clash", f"'{entry.name}' is also the "
-                                  f"name of another paper (line {other.line}, "
-                                  f"{other.arxiv or 'no arXiv id'})", "give them names that tell "
-                                  "them apart"))
+            defects.append(Finding(path, entry.line, f"'{entry.name}' is also the "
+                                   f"name of another paper (line {other.line}, "
+                                   f"{other.arxiv or 'no arXiv id'})", "give them names that tell "
+                                   "them apart", kind="name-clash"))
     names = {normalise_title(e.name): e for e in entries if e.name}
     for entry in entries:
         code = entry.links.get("code", "")
@@ -459,9 +470,10 @@ def check_entries(entries: list[Entry], path: str) -> list[Defect]:
         other = names.get(repo)
         if other and normalise_title(entry.name) != repo and \
                 other.links.get("code") != code:
-            defects.append(Defect(path, entry.line, "code-link", f"code link of '{entry.name}' "
-                                  f"({code}) is the repository of '{other.name}' (line "
-                                  f"{other.line})", "link this paper's own repository"))
+            defects.append(Finding(path, entry.line, f"code link of '{entry.name}' "
+                                   f"({code}) is the repository of '{other.name}' (line "
+                                   f"{other.line})", "link this paper's own repository",
+                                   kind="code-link"))
     return defects
 
 

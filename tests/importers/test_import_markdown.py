@@ -149,7 +149,7 @@ def test_code_links(url, code, defect):
     item = f'## 3.2 Caching\n* **A**, "A". [![Code](https://img.shields.io/badge/C-G-g.svg)]({url})\n'
     entries, defects = md.parse_markdown(item, "x.md", load_taxonomy())
     assert entries[0].links.get("code") == code
-    assert [d.what.split(url, 1)[-1].strip() for d in defects] == ([defect] if defect else [])
+    assert [d.message.split(url, 1)[-1].strip() for d in defects] == ([defect] if defect else [])
 
 
 def test_a_bibtex_link_out_of_the_list_is_reported_with_or_without_the_bib():
