@@ -21,9 +21,7 @@ from .build import build_site, engine_command, engine_env, prepare
 
 
 def main(args) -> int:
-    catalog = load_catalog(args.root)
-    for finding in catalog.load_findings:  # pages still build from the records that loaded
-        print(f"warning: {finding}", file=sys.stderr)
+    catalog = _load(args.root)
     if args.engine == "zensical" and not shutil.which("zensical"):
         print("awm site: zensical is not installed (pip install zensical)", file=sys.stderr)
         return 2
@@ -74,10 +72,15 @@ def watch(papers: Path, on_change: Callable[[], None], alive: Callable[[], bool]
             on_change()
 
 
-def regenerate(root: Path) -> None:
+def _load(root: Path):
     catalog = load_catalog(root)
-    for finding in catalog.load_findings:
+    for finding in catalog.load_findings:  # pages still build from the records that loaded
         print(f"warning: {finding}", file=sys.stderr)
+    return catalog
+
+
+def regenerate(root: Path) -> None:
+    catalog = _load(root)
     try:
         prepare(catalog, root)
     except SystemExit as err:   # a navigation problem: say it, keep serving the last pages
