@@ -191,6 +191,15 @@ def judge(card: Card, scale: str, measured: dict[str, float], gate_passed: bool,
     return out
 
 
+def judge_claim(card: Card, claim_id: str, measured: dict[str, float], gate_passed: bool) -> dict:
+    """One claim judged at its own scale, with the verdict the card records for it (``expected``:
+    "holds" unless the card says the claim does not hold). A claim test asserts that the two agree,
+    so it fails when a run's verdict changes in either direction."""
+    scale = {c.id: c.scale for c in card.claims}[claim_id]
+    (result,) = judge(card, scale, measured, gate_passed, only=[claim_id])
+    return dict(result, expected=card.expected(claim_id))
+
+
 def validate_record(record: dict, card: Card | None = None) -> list[str]:
     """Problems with a result record (empty list: it is well formed)."""
     problems = [f"missing key {k!r}" for k in RECORD_KEYS if k not in record]

@@ -13,19 +13,19 @@ import pytest
 import torch
 
 from reproductions.harness import runner
-from reproductions.harness.card import judge, load_card
+from reproductions.harness.card import judge_claim, load_card
 from reproductions.harness.runner import import_module
 
 FOLDER = Path(__file__).resolve().parents[2] / "reproductions" / "causvid-self-forcing"
 ROOT = FOLDER.parents[1]
-CARDS = {"self-forcing": FOLDER / "card.yaml", "causvid": ROOT / "reproductions/causvid/card.yaml"}
+CARDS = {paper: load_card(ROOT / "reproductions" / folder / "card.yaml", ROOT)[0]
+         for paper, folder in (("self-forcing", "causvid-self-forcing"), ("causvid", "causvid"))}
 
 
 @pytest.fixture(scope="session")
 def smoke_run(tmp_path_factory):
     torch.set_num_threads(2)
-    card, findings = load_card(CARDS["self-forcing"], ROOT)
-    assert card is not None, findings
+    card = CARDS["self-forcing"]
     tmp = tmp_path_factory.mktemp("causvid-self-forcing")
     ctx = runner.RunContext(folder=FOLDER, card=card, scale="smoke", seed=0, resume=False,
                             run_dir=tmp / "runs", results_dir=tmp / "results", tag="smoke")
@@ -38,10 +38,7 @@ pytestmark = pytest.mark.slow
 
 
 def verdict(paper: str, claim_id: str, run: dict) -> dict:
-    card, findings = load_card(CARDS[paper], ROOT)
-    assert card is not None and not findings, findings
-    [claim] = judge(card, "smoke", run["metrics"], run["gate"]["passed"], only=[claim_id])
-    return dict(claim, expected=card.expected(claim_id))
+    return judge_claim(CARDS[paper], claim_id, run["metrics"], run["gate"]["passed"])
 
 
 def test_context_use_gate(smoke_run):
@@ -79,12 +76,11 @@ def test_full_scale_claims(tmp_path):
     """Bouncing balls at full scale. Reuses the checkpoints that `awm repro run self-forcing
     --scale full` left in the reproduction's runs/full (tools/gpu_check_causvid.sh runs it
     first); trains them when absent."""
-    card, _ = load_card(CARDS["self-forcing"], ROOT)
-    ctx = runner.RunContext(folder=FOLDER, card=card, scale="full", seed=0, resume=True,
-                            run_dir=FOLDER / "runs" / "full", results_dir=tmp_path, tag="full")
+    ctx = runner.RunContext(folder=FOLDER, card=CARDS["self-forcing"], scale="full", seed=0,
+                            resume=True, run_dir=FOLDER / "runs" / "full", results_dir=tmp_path,
+                            tag="full")
     run = import_module(FOLDER, "repro").pipeline(ctx, log=lambda *_: None)
     for paper, claim_id in [("self-forcing", "self-forcing-degrades-less-full"),
                             ("causvid", "few-step-student-near-teacher-full")]:
-        card, _ = load_card(CARDS[paper], ROOT)
-        [claim] = judge(card, "full", run["metrics"], run["gate"]["passed"], only=[claim_id])
-        assert claim["verdict"] == card.expected(claim_id), claim
+        claim = verdict(paper, claim_id, run)
+        assert claim["verdict"] == claim["expected"], claim

@@ -5,24 +5,19 @@ from pathlib import Path
 import pytest
 import torch
 
-from reproductions.harness.card import load_card
+from reproductions.harness.card import judge_claim, load_card
 
 ROOT = Path(__file__).resolve().parents[2]
 CARDS = {folder: load_card(ROOT / "reproductions" / folder / "card.yaml", ROOT)[0]
          for folder in ("diamond", "gamengen")}
 
 
-def verdict(record: dict, claim_id: str) -> dict:
-    (claim,) = [c for c in record["claims"] if c["id"] == claim_id]
-    return claim
-
-
 def assert_holds(record: dict, claim_id: str) -> None:
     """The gate passes and the run gives the verdict the card records ("holds" unless the card
     says plainly that the claim does not hold at this scale)."""
     assert record["gate"]["passed"], record["gate"]
-    c = verdict(record, claim_id)
-    assert c["verdict"] == CARDS[record["paper"]].expected(claim_id), c
+    c = judge_claim(CARDS[record["paper"]], claim_id, record["metrics"], True)
+    assert c["verdict"] == c["expected"], c
 
 
 @pytest.mark.slow

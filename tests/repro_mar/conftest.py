@@ -1,9 +1,8 @@
 """Test settings for the MAR and NOVA reproductions: GPU skipping, a fixed thread count, and the
-session fixtures that train the shared models once (seed 0) and judge claims with the card."""
+session fixtures that train the shared models once (seed 0)."""
 import pytest
 import torch
 
-from reproductions.harness.card import judge, load_card
 from reproductions.harness.runner import ROOT, import_module
 
 MAR = ROOT / "reproductions" / "mar"
@@ -26,20 +25,6 @@ def _one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="session")
-def verdict():
-    """verdict(folder, claim_id, measured, gate_passed) -> the judge's result for that claim,
-    with the verdict the card records for it (``expected``: "holds" unless the card says plainly
-    that the claim does not hold at this scale)."""
-    def judge_one(folder, claim_id, measured, gate_passed):
-        card, findings = load_card(folder / "card.yaml", ROOT)
-        assert card is not None and not findings, findings
-        scale = next(c.scale for c in card.claims if c.id == claim_id)
-        (result,) = judge(card, scale, measured, gate_passed, only=[claim_id])
-        return dict(result, expected=card.expected(claim_id))
-    return judge_one
 
 
 @pytest.fixture(scope="session")

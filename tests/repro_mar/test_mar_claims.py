@@ -3,40 +3,43 @@ models (seed 0). The cards hold the thresholds and the verdict each claim is rec
 test fails when a run's verdict differs from the card's, in either direction."""
 import pytest
 
+from reproductions.harness.card import judge_claim, load_card
 from reproductions.harness.runner import ROOT
 
 pytestmark = pytest.mark.slow   # every claim test trains models (the gpu one is skipped on CPU)
 
 MAR = ROOT / "reproductions" / "mar"
 NOVA = ROOT / "reproductions" / "nova"
+MAR_CARD, NOVA_CARD = (load_card(folder / "card.yaml", ROOT)[0] for folder in (MAR, NOVA))
 
 
-def test_diffusion_head_is_multimodal(mar_toy, verdict):
-    result = verdict(MAR, "diffusion-head-is-multimodal", mar_toy, True)
+def test_diffusion_head_is_multimodal(mar_toy):
+    result = judge_claim(MAR_CARD, "diffusion-head-is-multimodal", mar_toy, True)
     assert result["verdict"] == result["expected"], result
 
 
-def test_temperature_lowers_spread(mar_toy, verdict):
-    result = verdict(MAR, "temperature-lowers-spread", mar_toy, True)
+def test_temperature_lowers_spread(mar_toy):
+    result = judge_claim(MAR_CARD, "temperature-lowers-spread", mar_toy, True)
     assert result["verdict"] == result["expected"], result
 
 
-def test_autoencoder_reconstructs(nova_smoke, verdict):
+def test_autoencoder_reconstructs(nova_smoke):
     measured, gate = nova_smoke
-    result = verdict(NOVA, "autoencoder-reconstructs", measured, gate["passed"])
+    result = judge_claim(NOVA_CARD, "autoencoder-reconstructs", measured, gate["passed"])
     assert result["verdict"] == result["expected"], (result, gate)
 
 
-def test_diffusion_pipeline_sharp_and_multimodal(nova_smoke, verdict):
+def test_diffusion_pipeline_sharp_and_multimodal(nova_smoke):
     measured, gate = nova_smoke
     assert gate["passed"], gate
-    result = verdict(NOVA, "diffusion-pipeline-sharp-and-multimodal", measured, gate["passed"])
+    result = judge_claim(NOVA_CARD, "diffusion-pipeline-sharp-and-multimodal", measured,
+                         gate["passed"])
     assert result["verdict"] == result["expected"], result
 
 
-def test_masked_matches_raster(nova_smoke, verdict):
+def test_masked_matches_raster(nova_smoke):
     measured, gate = nova_smoke
-    result = verdict(NOVA, "masked-matches-raster", measured, gate["passed"])
+    result = judge_claim(NOVA_CARD, "masked-matches-raster", measured, gate["passed"])
     assert result["verdict"] == result["expected"], result
 
 
@@ -45,6 +48,6 @@ def test_full_scale_pipeline():
     """Full scale runs through the runner, so the one training also writes results/full.json."""
     from reproductions.harness.runner import run_one
     record = run_one(NOVA, "full", seed=0)
-    (result,) = [c for c in record["claims"] if c["id"] == "full-scale-pipeline"]
     assert record["gate"]["passed"], record["gate"]
+    result = judge_claim(NOVA_CARD, "full-scale-pipeline", record["metrics"], True)
     assert result["verdict"] == result["expected"], result
