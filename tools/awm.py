@@ -5,7 +5,7 @@
     awm add ARXIV_ID_OR_URL --section S write papers/<key>.yaml from arXiv (or --manual)
     awm import markdown|bibtex FILE     turn an awesome list / .bib into records
     awm site build|serve                generate the site pages and build or serve them
-    awm repro list|run|check            reference reproductions
+    awm repro list|run|check|diagnose   reference reproductions
 
 Exit codes: 0 success, 1 findings, 2 bad usage. Each subcommand lives in the module that owns
 its logic; this file only parses arguments and dispatches.
@@ -56,11 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8000)
 
     r = sub.add_parser("repro", help="reference reproductions")
-    r.add_argument("action", choices=["list", "run", "check"])
+    r.add_argument("action", choices=["list", "run", "check", "diagnose"])
     r.add_argument("key", nargs="?", help="reproduction folder or paper key")
     r.add_argument("--scale", choices=["smoke", "full"], default="smoke")
     r.add_argument("--resume", action="store_true")
     r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--steps", type=int, help="diagnose: continue training to this many steps first")
     return p
 
 

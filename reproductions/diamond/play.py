@@ -30,7 +30,7 @@ def load(scale: str, kind: str, seed: int = 0):
     repro = runner.import_module(FOLDER, "repro")
     preset = repro.PRESETS[scale]
     world = repro.make_world(preset)
-    tag = scale if seed == 0 else f"{scale}-seed{seed}"
+    tag = runner.run_tag(scale, seed)
     net = load_trained(repro.build_net(preset, world, kind), FOLDER / "runs" / tag / kind,
                        preset["train"]["steps"])
     if net is None:

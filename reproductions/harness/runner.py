@@ -104,6 +104,11 @@ def write_json_atomic(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def run_tag(scale: str, seed: int) -> str:
+    """Name of a run's record (results/<tag>.json) and checkpoints (runs/<tag>/)."""
+    return scale if seed == 0 else f"{scale}-seed{seed}"
+
+
 def run_one(folder: Path, scale: str, seed: int = 0, resume: bool = False,
             root: Path = ROOT, results_dir: Path | None = None, run_dir: Path | None = None) -> dict:
     """Run a reproduction and write its result record; returns the record. Tests pass
@@ -111,7 +116,7 @@ def run_one(folder: Path, scale: str, seed: int = 0, resume: bool = False,
     card, findings = load_card(folder / "card.yaml", root)
     if card is None:
         raise ValueError("; ".join(map(str, findings)))
-    tag = scale if seed == 0 else f"{scale}-seed{seed}"
+    tag = run_tag(scale, seed)
     ctx = RunContext(folder=folder, card=card, scale=scale, seed=seed, resume=resume,
                      run_dir=run_dir or folder / "runs" / tag,
                      results_dir=results_dir or folder / "results",
@@ -161,6 +166,19 @@ def check(folder: Path, root: Path = ROOT) -> list[str]:
     return out
 
 
+def diagnose(folder: Path, scale: str, seed: int = 0, steps: int | None = None) -> int:
+    """Print a reproduction's diagnosis of the checkpoints its run left (``diagnose.py`` with
+    ``diagnose(run_dir, scale, seed, steps) -> dict``; only some reproductions ship one)."""
+    if not (folder / "diagnose.py").is_file():
+        print(f"awm repro diagnose: {folder.name} ships no diagnose.py", file=sys.stderr)
+        return 2
+    found = import_module(folder, "diagnose").diagnose(folder / "runs" / run_tag(scale, seed),
+                                                      scale, seed, steps)
+    for k, v in found.items():
+        print(f"{k:>36}  {round(v, 4) if isinstance(v, float) else v}")
+    return 0
+
+
 def _summary(record: dict) -> str:
     lines = [f"{record['paper']} [{record['scale']}, seed {record['seed']}, {record['device']}, "
              f"{record['wall_time_s']} s] gate: {'passed' if record['gate']['passed'] else 'FAILED'}"]
@@ -192,8 +210,10 @@ def main(args) -> int:
         print("\n".join(problems) if problems else f"{len(targets)} reproduction(s) OK")
         return 1 if problems else 0
     if not args.key:
-        print("awm repro run: name a reproduction (awm repro list)", file=sys.stderr)
+        print(f"awm repro {args.action}: name a reproduction (awm repro list)", file=sys.stderr)
         return 2
+    if args.action == "diagnose":
+        return diagnose(targets[0], args.scale, args.seed, getattr(args, "steps", None))
     record = run_one(targets[0], args.scale, args.seed, args.resume, root)
     print(_summary(record))
     return 0
