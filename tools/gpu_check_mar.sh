@@ -12,6 +12,7 @@ PY=${PYTHON:-python3}
 export PYTHONUNBUFFERED=1
 status=0
 $PY -m pytest -q -p no:cacheprovider -m gpu tests/repro_mar/test_mar_claims.py -x || status=1
+$PY -m tools.awm repro diagnose nova --scale full || status=1   # reuses the test's checkpoints
 $PY -m tools.awm repro run mar --scale full || status=1
 if [ -f tools/bench_repro.py ]; then $PY tools/bench_repro.py nova || status=1; fi
 if [ -n "${OUT:-}" ]; then
