@@ -6,7 +6,8 @@ questions of the same checkpoints (`python tools/diagnose_repro.py nova`):
 
 1. frame level: from the true context, how often does a generated next frame take the reversal
    ('flip') branch? (per temperature, masked random order and raster order; for the MSE head, on
-   which side its single prediction lies)
+   which side its single prediction lies) And, sampling the same context several times, how
+   often do the samples take both branches?
 2. token level: for the token where the two branches differ most, before any token of the frame is
    known (MAR's first pass), how do the head's samples split between the two branches' tokens?
    This separates the head's mixture weight from the decoding of a whole frame.
@@ -75,6 +76,24 @@ def frame_level(model, ae, scenes: dict, preset: dict, seed: int) -> dict:
     return out
 
 
+def coverage(model, ae, scenes: dict, preset: dict, seed: int, samples: int = 8) -> dict:
+    """Per context: ``samples`` next frames of the same context (masked order, which also varies
+    the MSE pipeline through the random decoding order); the share of scenes whose samples take
+    both branches. This is MAR's premise read per context, which a share across scenes cannot
+    tell from choosing one branch per scene."""
+    context = np.repeat(scenes["context"], samples, axis=0)
+    rep = {k: np.repeat(scenes[k], samples, axis=0) for k in ("keep_pos", "flip_pos")}
+    temps = sorted({preset["temperature"], 1.0}) if model.kind == "diffusion" else [1.0]
+    out = {}
+    for tau in temps:
+        frames = experiment.generate(model, ae, context, 1, preset, seed, temperature=tau)[:, 0]
+        side = flip_side(frames, rep).reshape(-1, samples)
+        both = (np.nanmax(side, 1, initial=-1) == 1) & (np.nanmin(side, 1, initial=2) == 0)
+        key = f"{model.kind}_masked" + (f"_t{tau:g}" if model.kind == "diffusion" else "")
+        out[f"{key}_both_branches_{samples}_samples"] = float(both.mean())
+    return out
+
+
 @torch.no_grad()
 def token_level(model, ae, scenes: dict, preset: dict, seed: int, samples: int = 64) -> dict:
     """For the token where the branches differ most, the share of the head's samples nearer the
@@ -112,6 +131,7 @@ def diagnose(run_dir: Path, scale: str = "smoke", seed: int = 0, steps: int | No
     for kind in kinds:
         model = experiment.train_pipeline(kind, ae, preset, seed, run_dir / kind, resume=True)
         out.update(frame_level(model, ae, scenes, preset, seed))
+        out.update(coverage(model, ae, scenes, preset, seed))
         if kind == "diffusion":
             out.update(token_level(model, ae, scenes, preset, seed))
     return out
