@@ -8,7 +8,7 @@ full: 32x32 frames (8x8 tokens), longer clips, a larger model, longer rollouts; 
 
 smoke = dict(
     size=16, radius=2.0, speed=2 ** 0.5, fork=0.5, clip=6, latent=4,
-    ae_width=64, ae_steps=600, ae_batch=64, ae_lr=2e-3, ae_latent_noise=0.1,
+    ae_width=64, ae_steps=2000, ae_batch=64, ae_lr=2e-3, ae_latent_noise=0.1,
     ae_latent_penalty=1e-3,
     width=64, depth=3, heads=4, head_width=128, head_depth=3,
     steps=2000, batch=32, draws=4, lr=1e-3, ema_decay=0.995,
