@@ -2,7 +2,7 @@
 
 The claim diffusion-pipeline-sharp-and-multimodal reads whole rollouts. This module isolates the
 first generated frame after a wall hit, where the world's answer is exactly 50 / 50, and asks two
-questions of the same checkpoints (`python tools/diagnose_repro.py nova`):
+questions of the same checkpoints (`awm repro diagnose nova`):
 
 1. frame level: from the true context, how often does a generated next frame take the reversal
    ('flip') branch? (per temperature, masked random order and raster order; for the MSE head, on
@@ -58,19 +58,28 @@ def flip_side(frames: np.ndarray, scenes: dict) -> np.ndarray:
     return out
 
 
+def _temperatures(model, preset: dict) -> list[float]:
+    """The preset's temperature and plain sampling (tau = 1) for the diffusion head; the MSE head
+    has no temperature."""
+    return sorted({preset["temperature"], 1.0}) if model.kind == "diffusion" else [1.0]
+
+
+def _key(model, order: str, tau: float) -> str:
+    return f"{model.kind}_{order}" + (f"_t{tau:g}" if model.kind == "diffusion" else "")
+
+
 def frame_level(model, ae, scenes: dict, preset: dict, seed: int) -> dict:
     """Share of generated next frames on the flip side (true: the world's fork probability)."""
     n = (preset["size"] // 4) ** 2
     runs = {"masked": dict(iterations=preset["iterations"], order="random"),
             "raster": dict(iterations=n, order="raster")}
-    temps = sorted({preset["temperature"], 1.0}) if model.kind == "diffusion" else [1.0]
     out = {}
     for name, how in runs.items():
-        for tau in temps:
+        for tau in _temperatures(model, preset):
             frames = experiment.generate(model, ae, scenes["context"], 1, preset, seed,
                                          temperature=tau, **how)[:, 0]
             side = flip_side(frames, scenes)
-            key = f"{model.kind}_{name}" + (f"_t{tau:g}" if model.kind == "diffusion" else "")
+            key = _key(model, name, tau)
             out[f"{key}_one_ball"] = float(np.isfinite(side).mean())
             out[f"{key}_flip_share"] = float(np.nanmean(side))
     return out
@@ -83,14 +92,12 @@ def coverage(model, ae, scenes: dict, preset: dict, seed: int, samples: int = 8)
     tell from choosing one branch per scene."""
     context = np.repeat(scenes["context"], samples, axis=0)
     rep = {k: np.repeat(scenes[k], samples, axis=0) for k in ("keep_pos", "flip_pos")}
-    temps = sorted({preset["temperature"], 1.0}) if model.kind == "diffusion" else [1.0]
     out = {}
-    for tau in temps:
+    for tau in _temperatures(model, preset):
         frames = experiment.generate(model, ae, context, 1, preset, seed, temperature=tau)[:, 0]
         side = flip_side(frames, rep).reshape(-1, samples)
         both = (np.nanmax(side, 1, initial=-1) == 1) & (np.nanmin(side, 1, initial=2) == 0)
-        key = f"{model.kind}_masked" + (f"_t{tau:g}" if model.kind == "diffusion" else "")
-        out[f"{key}_both_branches_{samples}_samples"] = float(both.mean())
+        out[f"{_key(model, 'masked', tau)}_both_branches_{samples}_samples"] = float(both.mean())
     return out
 
 

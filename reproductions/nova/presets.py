@@ -15,10 +15,10 @@ smoke = dict(
     eval_scenes=128, context=3, fork_horizon=5, long_horizon=12,
     iterations=4, sample_steps=30, temperature=0.5, near=1.5,
 )
-# full: 6000 steps of 64 clips (384k clips, the amount after which the smoke pipeline first took
-# the reversal branch in about the true share: card calibration.longer_training) and temperature
-# 1, because tau = 0.5 halves the minority branch's share (calibration.diagnosis); set before any
-# full-scale run.
+# full: 6000 steps of 64 clips (384k clips: after as many, 12000 steps of 32, the smoke pipeline's
+# rollouts first met the diffusion side of the claim; card calibration.longer_training) and
+# temperature 1, because tau = 0.5 roughly halves the minority branch (calibration.diagnosis);
+# both set before any full-scale run.
 full = dict(
     smoke, size=32, radius=3.0, clip=8, ae_steps=2000, ae_batch=128,
     width=128, depth=4, head_width=256, head_depth=3, steps=6000, batch=64, lr=5e-4,
