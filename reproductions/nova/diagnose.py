@@ -34,12 +34,9 @@ def first_fork_scenes(preset: dict, seed: int, count: int = 256) -> dict:
     Returns context frames (S, c, C, H, W) and, per branch, the next frame and ball position."""
     world = experiment.make_world(preset)
     c = preset["context"]
-    keep, flip = world.with_(fork=0.0), world.with_(fork=1.0)
     s0 = world.initial_state(32 * count, np.random.default_rng([seed, 78]))
-    fa, pa, ha = experiment._branch(keep, s0, c + 1)
-    fb, pb, _ = experiment._branch(flip, s0, c + 1)
-    ok = ha[:, c - 2] & (np.abs(pa[:, :c] - pb[:, :c]).max(axis=(1, 2)) < 1e-9) \
-        & (np.linalg.norm(pa[:, -1] - pb[:, -1], axis=-1) >= 1.5)
+    (fa, pa, ha), (fb, pb, _), shared = experiment.branches(world, s0, c + 1, c)
+    ok = shared & ha[:, c - 2] & (np.linalg.norm(pa[:, -1] - pb[:, -1], axis=-1) >= 1.5)
     idx = np.flatnonzero(ok)[:count]
     return {"context": fa[idx, :c], "keep_frame": fa[idx, c], "flip_frame": fb[idx, c],
             "keep_pos": pa[idx, c], "flip_pos": pb[idx, c]}

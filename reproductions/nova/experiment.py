@@ -127,6 +127,16 @@ def _branch(world: ForkingBalls, state, steps: int):
     return frames, pos, np.stack(hits, 1)
 
 
+def branches(world: ForkingBalls, state, steps: int, context: int):
+    """Both deterministic branches of the same start states, keep (fork 0) and flip (fork 1), each
+    as (frames, positions, hits), and which scenes share their first ``context`` frames (their
+    context is the same whichever way the fork goes)."""
+    keep = _branch(world.with_(fork=0.0), state, steps)
+    flip = _branch(world.with_(fork=1.0), state, steps)
+    shared = np.abs(keep[1][:, :context] - flip[1][:, :context]).max(axis=(1, 2)) < 1e-9
+    return keep, flip, shared
+
+
 def fork_scenes(preset: dict, seed: int) -> dict:
     """Scenes whose context is shared by both branches of exactly one wall hit that shapes the
     generated horizon, and whose two futures end at least 3 pixels apart. Returns the context
@@ -134,16 +144,13 @@ def fork_scenes(preset: dict, seed: int) -> dict:
     world = make_world(preset)
     c, h, need = preset["context"], preset["fork_horizon"], preset["eval_scenes"]
     rng = np.random.default_rng([seed, 77])
-    keep, flip = world.with_(fork=0.0), world.with_(fork=1.0)
     out = {k: [] for k in ("keep_frames", "keep_pos", "flip_frames", "flip_pos")}
     found = 0
     while found < need:
-        s0 = world.initial_state(512, rng)
-        fa, pa, ha = _branch(keep, s0, c + h)
-        fb, pb, hb = _branch(flip, s0, c + h)
+        (fa, pa, ha), (fb, pb, hb), shared = branches(world, world.initial_state(512, rng),
+                                                      c + h, c)
         # a hit at step c - 2 (frame c-2 -> c-1) first shows its fork in frame c
-        ok = (np.abs(pa[:, :c] - pb[:, :c]).max(axis=(1, 2)) < 1e-9) \
-            & (np.linalg.norm(pa[:, -1] - pb[:, -1], axis=-1) >= 3.0) \
+        ok = shared & (np.linalg.norm(pa[:, -1] - pb[:, -1], axis=-1) >= 3.0) \
             & (ha[:, c - 2:].sum(1) == 1) & (hb[:, c - 2:].sum(1) == 1)
         idx = np.flatnonzero(ok)[:need - found]
         for k, v in (("keep_frames", fa), ("keep_pos", pa), ("flip_frames", fb), ("flip_pos", pb)):
