@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from catalog.loader import Finding, LoadError, read_yaml
 
 VERDICTS = ("holds", "does not hold", "not learned", "not run")
-RECORD_KEYS = ("paper", "scale", "created", "seed", "device", "commit", "versions", "wall_time_s",
+RECORD_KEYS = ("paper", "scale", "created", "seed", "device", "commit", "code", "versions", "wall_time_s",
                "protocol", "gate", "metrics", "curves", "claims", "figures")
 
 

@@ -7,6 +7,7 @@ name (``awm_repro_<folder with underscores>``); its modules import each other re
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import json
@@ -97,6 +98,35 @@ def environment() -> dict:
                          "numpy": numpy.__version__}}
 
 
+def code_folders(root: Path = ROOT) -> list[str]:
+    """The folders whose code a run in this process used: the harness and every reproduction
+    folder imported through :func:`import_module` (a study imports its method's folder)."""
+    used = {Path(__file__).resolve().parent}
+    for name, module in list(sys.modules.items()):
+        if name.startswith("awm_repro_") and "." not in name:
+            used.update(Path(p).resolve() for p in module.__path__)
+    return sorted((p.relative_to(root) if p.is_relative_to(root) else p.relative_to(ROOT)).as_posix()
+                  for p in used)
+
+
+# The harness modules that judge claims and write records; `awm repro check` recomputes every
+# verdict from a record's metrics, so they are not part of the code a record was made from.
+NOT_RUN_CODE = ("reproductions/harness/card.py", "reproductions/harness/runner.py")
+
+
+def code_digest(folders: list[str], root: Path = ROOT) -> str:
+    """sha256 over the path and bytes of every .py file in ``folders`` (relative to ``root``, or
+    to this checkout for the shared harness) but ``NOT_RUN_CODE``: the code of a record."""
+    h = hashlib.sha256()
+    for folder in folders:
+        path = root / folder if (root / folder).is_dir() else ROOT / folder
+        for f in sorted(path.glob("*.py")):
+            if f"{folder}/{f.name}" in NOT_RUN_CODE:
+                continue
+            h.update(f"{folder}/{f.name}".encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def write_json_atomic(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
@@ -123,12 +153,17 @@ def run_one(folder: Path, scale: str, seed: int = 0, resume: bool = False,
                      tag=tag)
     ctx.run_dir.mkdir(parents=True, exist_ok=True)
     ctx.results_dir.mkdir(parents=True, exist_ok=True)
+    if scale == "smoke":
+        from .train import fix_cpu_threads
+        fix_cpu_threads()
     start = time.perf_counter()
     out = import_module(folder).run(ctx)
     env = environment()
+    folders = code_folders(root)
     record = {"paper": card.paper, "scale": scale,
               "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "seed": seed, "device": env["device"], "commit": env["commit"],
+              "code": {"folders": folders, "sha256": code_digest(folders, root)},
               "versions": env["versions"], "wall_time_s": round(time.perf_counter() - start, 1),
               "protocol": out["protocol"], "gate": out["gate"], "metrics": out["metrics"],
               "curves": out.get("curves", {}), "claims": out["claims"],

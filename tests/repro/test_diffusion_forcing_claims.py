@@ -1,25 +1,25 @@
 """Diffusion Forcing's claims, judged by the card through the runner.
 
-The smoke models are trained once per session (CPU, 2 threads, seed 0) by running the
+The smoke models are trained once per session (CPU, 1 thread, seed 0) by running the
 reproduction exactly as `awm repro run diffusion-forcing --scale smoke` does, into a temporary
 folder; every claim test reads the same record. Thresholds live in the card only.
 """
 from pathlib import Path
 
 import pytest
-import torch
 
 from reproductions.harness import runner
 from reproductions.harness.card import judge_claim, load_card
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "reproductions" / "diffusion-forcing"
+# the tests that read the smoke run: one worker, one training
+SMOKE = pytest.mark.xdist_group("diffusion-forcing")
 
 
 @pytest.fixture(scope="session")
 def smoke_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("df-smoke")
-    torch.set_num_threads(2)
     record = runner.run_one(FOLDER, "smoke", seed=0, run_dir=base / "runs",
                             results_dir=base / "results")
     return record, base / "results"
@@ -45,6 +45,7 @@ def test_card_is_valid_and_every_claim_has_its_test():
 
 
 @pytest.mark.slow
+@SMOKE
 def test_smoke_run_writes_record_and_pictures(smoke_run):
     smoke_record, results = smoke_run
     assert smoke_record["scale"] == "smoke" and smoke_record["protocol"]["horizon"] == 64
@@ -55,6 +56,7 @@ def test_smoke_run_writes_record_and_pictures(smoke_run):
 
 
 @pytest.mark.slow
+@SMOKE
 def test_context_use_gate(smoke_record):
     """Both models reconstruct a frame from pure noise far better with their context than the
     mean frame does; otherwise every verdict below is 'not learned'."""
@@ -71,6 +73,7 @@ def assert_as_recorded(record, claim_id):
 
 
 @pytest.mark.slow
+@SMOKE
 @pytest.mark.parametrize("claim_id", [c.id for c in CARD.claims_at("smoke")])
 def test_smoke_claim(smoke_record, claim_id):
     assert_as_recorded(smoke_record, claim_id)

@@ -1,4 +1,4 @@
-"""Smoke-scale claims of the CausVid and Self Forcing cards (CPU, 2 threads, seed 0).
+"""Smoke-scale claims of the CausVid and Self Forcing cards (CPU, 1 thread, seed 0).
 
 One session fixture trains the whole pipeline once (teacher, ODE initialisation, three DMD
 fine-tunes) and every claim of both cards is judged on its measurements by the harness's
@@ -24,7 +24,6 @@ CARDS = {paper: load_card(ROOT / "reproductions" / folder / "card.yaml", ROOT)[0
 
 @pytest.fixture(scope="session")
 def smoke_run(tmp_path_factory):
-    torch.set_num_threads(2)
     card = CARDS["self-forcing"]
     tmp = tmp_path_factory.mktemp("causvid-self-forcing")
     ctx = runner.RunContext(folder=FOLDER, card=card, scale="smoke", seed=0, resume=False,
@@ -34,7 +33,7 @@ def smoke_run(tmp_path_factory):
     return out
 
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("causvid-self-forcing")]
 
 
 def verdict(paper: str, claim_id: str, run: dict) -> dict:

@@ -21,6 +21,7 @@ def assert_holds(record: dict, claim_id: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("diamond")
 def test_context_gate_and_baselines(smoke_records):
     """Both studies pass the context-use gate and report the trivial baselines."""
     for record in smoke_records.values():
@@ -30,31 +31,37 @@ def test_context_gate_and_baselines(smoke_records):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("diamond")
 def test_action_controllable(smoke_records):
     assert_holds(smoke_records["diamond"], "action-controllable")
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("diamond")
 def test_edm_few_steps_stable(smoke_records):
     assert_holds(smoke_records["diamond"], "edm-few-steps-stable")
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("diamond")
 def test_ddpm_baseline_not_broken(smoke_records):
     assert_holds(smoke_records["diamond"], "ddpm-baseline-not-broken")
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("diamond")
 def test_robust_to_noisy_context(smoke_records):
     assert_holds(smoke_records["gamengen"], "robust-to-noisy-context")
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("diamond")
 def test_equal_clean_quality(smoke_records):
     assert_holds(smoke_records["gamengen"], "equal-clean-quality")
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("diamond")
 def test_stable_long_rollouts_smoke(smoke_records):
     assert_holds(smoke_records["gamengen"], "stable-long-rollouts-smoke")
 

@@ -13,22 +13,26 @@ NOVA = ROOT / "reproductions" / "nova"
 MAR_CARD, NOVA_CARD = (load_card(folder / "card.yaml", ROOT)[0] for folder in (MAR, NOVA))
 
 
+@pytest.mark.xdist_group("mar")
 def test_diffusion_head_is_multimodal(mar_toy):
     result = judge_claim(MAR_CARD, "diffusion-head-is-multimodal", mar_toy, True)
     assert result["verdict"] == result["expected"], result
 
 
+@pytest.mark.xdist_group("mar")
 def test_temperature_lowers_spread(mar_toy):
     result = judge_claim(MAR_CARD, "temperature-lowers-spread", mar_toy, True)
     assert result["verdict"] == result["expected"], result
 
 
+@pytest.mark.xdist_group("nova")
 def test_autoencoder_reconstructs(nova_smoke):
     measured, gate = nova_smoke
     result = judge_claim(NOVA_CARD, "autoencoder-reconstructs", measured, gate["passed"])
     assert result["verdict"] == result["expected"], (result, gate)
 
 
+@pytest.mark.xdist_group("nova")
 def test_diffusion_pipeline_sharp_and_multimodal(nova_smoke):
     measured, gate = nova_smoke
     assert gate["passed"], gate
@@ -37,6 +41,7 @@ def test_diffusion_pipeline_sharp_and_multimodal(nova_smoke):
     assert result["verdict"] == result["expected"], result
 
 
+@pytest.mark.xdist_group("nova")
 def test_masked_matches_raster(nova_smoke):
     measured, gate = nova_smoke
     result = judge_claim(NOVA_CARD, "masked-matches-raster", measured, gate["passed"])
