@@ -76,7 +76,7 @@ def train(kind: str, preset: dict, seed: int, run_dir=None, resume: bool = False
     torch.manual_seed(seed)
     cfg = TrainConfig(steps=preset["steps"], lr=preset["lr"], warmup=50,
                       ema_decay=preset["ema_decay"], seed=seed, progress=False,
-                      ckpt_every=preset["steps"])
+                      ckpt_every=max(preset["steps"] // 4, 1))
     state = harness_train(ToyModel(kind, preset), loss_fn(method.alphas_cumprod()),
                           batch_fn(preset, seed), cfg, run_dir, resume)
     return state.ema.cpu()
