@@ -49,6 +49,18 @@ class Reported(BaseModel):
     source: str
 
 
+class Seeds(BaseModel):
+    """The three-seed rule: which smoke records a card is judged on, how many of them a claim
+    must hold on, and the band a claim test's run must fall in (mean +- k x the records' standard
+    deviation, never narrower than ``floor`` x max(|mean|, 1))."""
+    model_config = ConfigDict(extra="forbid")
+
+    smoke: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=3)
+    holds_on: int = 2
+    band_k: float = Field(default=4.0, gt=0)
+    band_floor: float = Field(default=0.02, ge=0)
+
+
 class Card(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -58,6 +70,7 @@ class Card(BaseModel):
     not_reproduced: list[str] = Field(default_factory=list)
     claims: list[Claim]
     reported: list[Reported] = Field(default_factory=list)
+    seeds: Seeds = Field(default_factory=Seeds)
     calibration: Optional[dict] = None  # free-form: thresholds' provenance, seeds they held on
 
     def claims_at(self, scale: str) -> list[Claim]:
@@ -158,6 +171,33 @@ def evaluate(expr: str, measured: dict[str, float]) -> bool:
     return bool(_walk(_parse(expr), measured))
 
 
+def margin(expr: str, measured: dict[str, float]) -> float:
+    """How far the measured numbers are from the comparison's boundary, in its own units:
+    positive when it holds, negative when it does not. ``a >= b + 10`` gives a - b - 10; a
+    conjunction gives its tightest part, a disjunction its loosest."""
+    def walk(node):
+        if isinstance(node, ast.Expression):
+            return walk(node.body)
+        if isinstance(node, ast.BoolOp):
+            parts = [walk(v) for v in node.values]
+            return min(parts) if isinstance(node.op, ast.And) else max(parts)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return -walk(node.operand)
+        if isinstance(node, ast.Compare):
+            sides = [_walk(node.left, measured)] + [_walk(c, measured) for c in node.comparators]
+            slack = []
+            for op, a, b in zip(node.ops, sides, sides[1:]):
+                if isinstance(op, (ast.Gt, ast.GtE)):
+                    slack.append(a - b)
+                elif isinstance(op, (ast.Lt, ast.LtE)):
+                    slack.append(b - a)
+                else:  # == and != have no direction: 0 on the boundary side that fails
+                    slack.append(0.0 if _CMPOPS[type(op)](a, b) else -abs(a - b))
+            return min(slack)
+        raise ValueError(f"no margin for {type(node).__name__}")
+    return float(walk(_parse(expr)))
+
+
 # ---- verdicts and the context-use gate ---------------------------------------------------------
 
 def context_gate(err_with_context: float, err_without_context: float, max_ratio: float) -> dict:
@@ -191,13 +231,55 @@ def judge(card: Card, scale: str, measured: dict[str, float], gate_passed: bool,
     return out
 
 
-def judge_claim(card: Card, claim_id: str, measured: dict[str, float], gate_passed: bool) -> dict:
+def judge_claim(card: Card, claim_id: str, measured: dict[str, float], gate_passed: bool,
+                records: list[dict] = ()) -> dict:
     """One claim judged at its own scale, with the verdict the card records for it (``expected``:
-    "holds" unless the card says the claim does not hold). A claim test asserts that the two agree,
-    so it fails when a run's verdict changes in either direction."""
-    scale = {c.id: c.scale for c in card.claims}[claim_id]
-    (result,) = judge(card, scale, measured, gate_passed, only=[claim_id])
-    return dict(result, expected=card.expected(claim_id))
+    "holds" unless the card says the claim does not hold) and, given the seeds' smoke
+    ``records``, the numbers of this claim that fall outside their band (``outside_band``). A
+    claim test asserts that the verdicts agree and nothing is outside, so it fails when a run
+    changes in either direction, even where the verdict stays."""
+    claim = {c.id: c for c in card.claims}[claim_id]
+    (result,) = judge(card, claim.scale, measured, gate_passed, only=[claim_id])
+    names = comparison_names(claim.comparison)
+    limits = {k: v for k, v in bands(card, list(records)).items() if k in names} \
+        if claim.scale == "smoke" else {}
+    return dict(result, expected=card.expected(claim_id),
+                outside_band=outside_bands(measured, limits))
+
+
+def seed_verdict(card: Card, claim_id: str, verdicts: list[str]) -> str:
+    """A claim's verdict over the seeds' verdicts: "holds" on at least ``seeds.holds_on`` of them,
+    "does not hold" where that many seeds judged it and too few hold, else the most common of
+    "not learned" / "not run" (a claim is only judged on models that learned)."""
+    need = card.seeds.holds_on
+    if verdicts.count("holds") >= need:
+        return "holds"
+    if verdicts.count("holds") + verdicts.count("does not hold") >= need:
+        return "does not hold"
+    rest = [v for v in verdicts if v in ("not learned", "not run")]
+    return max(("not learned", "not run"), key=rest.count)
+
+
+def bands(card: Card, records: list[dict]) -> dict[str, tuple[float, float]]:
+    """name -> (low, high): where a new smoke run's numbers must lie, from the seeds' records,
+    for every quantity the card's smoke claims read."""
+    import numpy as np
+    names = sorted(set().union(*(comparison_names(c.comparison) for c in card.claims_at("smoke"))))
+    out = {}
+    for name in names:
+        values = np.array([r["metrics"][name] for r in records if name in r["metrics"]], float)
+        if len(values) < 2 or not np.isfinite(values).all():
+            continue
+        mean, sd = values.mean(), values.std(ddof=1)
+        half = max(card.seeds.band_k * sd, card.seeds.band_floor * max(abs(mean), 1.0))
+        out[name] = (float(mean - half), float(mean + half))
+    return out
+
+
+def outside_bands(measured: dict[str, float], limits: dict[str, tuple[float, float]]) -> dict:
+    """The measured numbers that fall outside their band: name -> (value, low, high)."""
+    return {k: (measured[k], lo, hi) for k, (lo, hi) in limits.items()
+            if k in measured and not lo <= measured[k] <= hi}
 
 
 def validate_record(record: dict, card: Card | None = None) -> list[str]:

@@ -1,4 +1,5 @@
-"""`awm repro list|run|check`: discover reproductions, run one, write and check result records.
+"""`awm repro list|run|check|report|diagnose`: discover reproductions, run one, write and check
+its result records, and report every claim over its seeds.
 
 A reproduction is any folder ``reproductions/<folder>/`` holding a ``card.yaml`` and a
 ``repro.py`` that defines ``run(ctx: RunContext) -> dict`` (see reproductions/README.md).
@@ -13,6 +14,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .card import Card, load_card, validate_record
+from .card import Card, judge, judge_claim, load_card, margin, seed_verdict, validate_record
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,13 +102,14 @@ def environment() -> dict:
 
 def code_folders(root: Path = ROOT) -> list[str]:
     """The folders whose code a run in this process used: the harness and every reproduction
-    folder imported through :func:`import_module` (a study imports its method's folder)."""
+    folder of ``root`` (or of this checkout) imported through :func:`import_module` (a study
+    imports its method's folder; a process that ran several reproductions lists them all)."""
     used = {Path(__file__).resolve().parent}
     for name, module in list(sys.modules.items()):
         if name.startswith("awm_repro_") and "." not in name:
             used.update(Path(p).resolve() for p in module.__path__)
-    return sorted((p.relative_to(root) if p.is_relative_to(root) else p.relative_to(ROOT)).as_posix()
-                  for p in used)
+    return sorted(p.relative_to(base).as_posix() for p in used
+                  for base in [next((b for b in (root, ROOT) if p.is_relative_to(b)), None)] if base)
 
 
 # The harness modules that judge claims and write records; `awm repro check` recomputes every
@@ -175,12 +178,62 @@ def run_one(folder: Path, scale: str, seed: int = 0, resume: bool = False,
     return record
 
 
+def seed_records(folder: Path, card: Card) -> dict[int, dict]:
+    """seed -> the committed smoke record, for the seeds of the card's rule that have one."""
+    out = {}
+    for seed in card.seeds.smoke:
+        path = folder / "results" / f"{run_tag('smoke', seed)}.json"
+        if path.is_file():
+            out[seed] = json.loads(path.read_text(encoding="utf-8"))
+    return out
+
+
+def judge_run(folder: Path, claim_id: str, measured: dict, gate_passed: bool,
+              root: Path = ROOT) -> dict:
+    """A new run's claim judged by the reproduction's card, with the bands of its committed seed
+    records (:func:`card.judge_claim`): what every claim test asserts on."""
+    card, findings = load_card(folder / "card.yaml", root)
+    if card is None:
+        raise ValueError("; ".join(map(str, findings)))
+    return judge_claim(card, claim_id, measured, gate_passed,
+                       list(seed_records(folder, card).values()))
+
+
+def seed_table(folder: Path, card: Card) -> list[dict]:
+    """Every smoke claim judged on every seed's record by the card as it is now: per claim its
+    per-seed verdicts and margins, the verdict by the card's rule, and the card's ``expected``."""
+    records = seed_records(folder, card)
+    rows = []
+    for claim in card.claims_at("smoke"):
+        verdicts, margins = [], []
+        for seed in card.seeds.smoke:
+            rec = records.get(seed)
+            if rec is None:
+                verdicts.append("not run")
+                margins.append(None)
+                continue
+            (got,) = judge(card, "smoke", rec["metrics"], rec["gate"]["passed"], only=[claim.id])
+            verdicts.append(got["verdict"])
+            margins.append(margin(claim.comparison, got["measured"])
+                           if got["verdict"] in ("holds", "does not hold") else None)
+        rows.append({"claim": claim, "verdicts": verdicts, "margins": margins,
+                     "verdict": seed_verdict(card, claim.id, verdicts)})
+    return rows
+
+
 def check(folder: Path, root: Path = ROOT) -> list[str]:
-    """Findings for a card and its committed result records."""
+    """Findings for a card and its committed result records: the records' form, a smoke record
+    for every seed of the card's rule, made from the code in this checkout, and every smoke
+    claim's verdict by the rule equal to the one the card records."""
     card, findings = load_card(folder / "card.yaml", root)
     out = [str(f) for f in findings]
     if card is None:
         return out
+    rel_card = (folder / "card.yaml").relative_to(root).as_posix()
+    for seed in card.seeds.smoke:
+        if not (folder / "results" / f"{run_tag('smoke', seed)}.json").is_file():
+            out.append(f"{rel_card}:1: no smoke record for seed {seed} (make it: awm repro run "
+                       f"{folder.name} --scale smoke --seed {seed})")
     if not (folder / "repro.py").is_file():
         out.append(f"{folder.relative_to(root)}: no repro.py with run(ctx)")
     papers = root / "papers" / f"{card.paper}.yaml"
@@ -194,11 +247,57 @@ def check(folder: Path, root: Path = ROOT) -> list[str]:
         except (OSError, ValueError) as err:
             out.append(f"{rel}:1: unreadable: {err}")
             continue
-        out += [f"{rel}:1: {p}" for p in validate_record(record, card)]
+        problems = validate_record(record, card)
+        out += [f"{rel}:1: {p}" for p in problems]
         for fig in record.get("figures", []):
             if not (folder / "results" / fig).is_file():
                 out.append(f"{rel}:1: figure {fig} is missing")
+        code = record.get("code") or {}
+        if not problems and code.get("sha256") != code_digest(code.get("folders", []), root):
+            out.append(f"{rel}:1: made from code that differs from this checkout's "
+                       f"({', '.join(code.get('folders', []))}; re-run: awm repro run "
+                       f"{folder.name} --scale {record['scale']} --seed {record['seed']})")
+    text = (folder / "card.yaml").read_text(encoding="utf-8").splitlines()
+    for row in seed_table(folder, card):
+        claim, held = row["claim"], row["verdicts"].count("holds")
+        line = next((i for i, t in enumerate(text, 1)
+                     if re.search(rf"(^|[\s{{,-])id:\s*{re.escape(claim.id)}\s*($|[,}}])", t)), 1)
+        if row["verdict"] != claim.expected:
+            out.append(f"{rel_card}:{line}: claim {claim.id} holds on {held} of "
+                       f"{len(row['verdicts'])} seeds ({card.seeds.holds_on} needed): "
+                       f"{row['verdict']!r}, but the card records {claim.expected!r}")
     return out
+
+
+def report(targets: list[Path], root: Path = ROOT) -> str:
+    """One table of every claim of every reproduction: scale, seeds holding, the margin on each
+    seed (measured minus threshold, in the comparison's units), the verdict by the card's rule
+    and the one the card records."""
+    lines = ["| reproduction | claim | scale | seeds holding | margin per seed | verdict | card |",
+             "|---|---|---|---|---|---|---|"]
+    for folder in targets:
+        card, _ = load_card(folder / "card.yaml", root)
+        if card is None:
+            continue
+        for row in seed_table(folder, card):
+            margins = " / ".join("-" if m is None else f"{m:+.3g}" for m in row["margins"])
+            lines.append(f"| {folder.name} | {row['claim'].id} | smoke | "
+                         f"{row['verdicts'].count('holds')}/{len(row['verdicts'])} | {margins} | "
+                         f"{row['verdict']} | {row['claim'].expected} |")
+        for claim in card.claims_at("full"):
+            path = folder / "results" / "full.json"
+            rec = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+            if rec is None:
+                lines.append(f"| {folder.name} | {claim.id} | full | no record | - | not run | "
+                             f"{claim.expected} |")
+                continue
+            (got,) = judge(card, "full", rec["metrics"], rec["gate"]["passed"], only=[claim.id])
+            m = margin(claim.comparison, got["measured"]) \
+                if got["verdict"] in ("holds", "does not hold") else None
+            lines.append(f"| {folder.name} | {claim.id} | full | "
+                         f"{int(got['verdict'] == 'holds')}/1 | {'-' if m is None else f'{m:+.3g}'} "
+                         f"| {got['verdict']} | {claim.expected} |")
+    return "\n".join(lines)
 
 
 def diagnose(folder: Path, scale: str, seed: int = 0, steps: int | None = None) -> int:
@@ -244,6 +343,9 @@ def main(args) -> int:
         problems = [p for folder in targets for p in check(folder, root)]
         print("\n".join(problems) if problems else f"{len(targets)} reproduction(s) OK")
         return 1 if problems else 0
+    if args.action == "report":
+        print(report(targets, root))
+        return 0
     if not args.key:
         print(f"awm repro {args.action}: name a reproduction (awm repro list)", file=sys.stderr)
         return 2

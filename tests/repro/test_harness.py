@@ -1,6 +1,8 @@
 """The shared reproduction harness: worlds, metrics, schedules, cards, runner."""
 import json
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -204,8 +206,8 @@ def test_record_validation_names_problems():
         assert word in text
 
 
-def test_runner_discovers_runs_and_checks_a_toy_reproduction(tmp_path, capsys):
-    root = tmp_path
+def make_toy(root: Path) -> Path:
+    """A toy reproduction under ``root`` whose one claim reads m = helper.VALUE (3)."""
     (root / "papers").mkdir()
     (root / "papers" / "toy.yaml").write_text("key: toy\n")
     folder = root / "reproductions" / "toy-repro"
@@ -226,12 +228,28 @@ def test_runner_discovers_runs_and_checks_a_toy_reproduction(tmp_path, capsys):
         "    return {'protocol': {'samples': 1}, 'gate': {'passed': True, 'measured': {}},\n"
         "            'metrics': m, 'curves': {}, 'claims': judge(ctx.card, ctx.scale, m, True),\n"
         "            'figures': [f'{ctx.tag}-x.png']}\n")
+    return folder
+
+
+def fresh_run(folder: Path, seed: int, root: Path) -> dict:
+    """run_one with the toy's code imported afresh, as a new process would (the toy folders of
+    different tests share one package name)."""
+    for name in [m for m in sys.modules if m.startswith("awm_repro_toy_repro")]:
+        del sys.modules[name]
+    return runner.run_one(folder, "smoke", seed=seed, root=root)
+
+
+def test_runner_discovers_runs_and_checks_a_toy_reproduction(tmp_path, capsys):
+    root = tmp_path
+    folder = make_toy(root)
     assert list(runner.discover(root)) == ["toy-repro"]
     assert runner.resolve("toy", root) == folder
-    record = runner.run_one(folder, "smoke", seed=2, root=root)
+    record = fresh_run(folder, 2, root)
     assert record["claims"][0]["verdict"] == "holds" and record["seed"] == 2
     saved = json.loads((folder / "results" / "smoke-seed2.json").read_text())
     assert list(saved) == list(cardlib.RECORD_KEYS)
+    for seed in (0, 1):
+        fresh_run(folder, seed, root)
     assert runner.check(folder, root) == []
     (folder / "results" / "smoke-seed2-x.png").unlink()
     assert any("figure smoke-seed2-x.png is missing" in p for p in runner.check(folder, root))
@@ -268,3 +286,64 @@ def test_continuity_and_merged_blobs():
     assert metrics.blob_validity(one_blob, 2, bounds, allow_merged=True)[0]
     single = two.render(np.array([[8.0, 8.0]]), np.array([2.0]), np.ones((1, 1), np.float32))[None]
     assert not metrics.blob_validity(single, 2, bounds, allow_merged=True)[0]  # a ball is missing
+
+
+def test_check_enforces_three_seeds_their_code_and_the_cards_verdict(tmp_path):
+    root = tmp_path
+    folder = make_toy(root)
+    card = "reproductions/toy-repro/card.yaml"
+
+    for seed in (0, 1):
+        fresh_run(folder, seed, root)
+    assert runner.check(folder, root) == [
+        f"{card}:1: no smoke record for seed 2 (make it: awm repro run toy-repro --scale smoke "
+        "--seed 2)"]
+    fresh_run(folder, 2, root)
+    record = json.loads((folder / "results" / "smoke.json").read_text())
+    assert record["code"]["folders"] == ["reproductions/harness", "reproductions/toy-repro"]
+
+    (folder / "helper.py").write_text("VALUE = 0\n")   # the code changed, the records did not
+    assert runner.check(folder, root) == [
+        f"reproductions/toy-repro/results/{tag}.json:1: made from code that differs from this "
+        f"checkout's (reproductions/harness, reproductions/toy-repro; re-run: awm repro run "
+        f"toy-repro --scale smoke --seed {seed})"
+        for tag, seed in (("smoke-seed1", 1), ("smoke-seed2", 2), ("smoke", 0))]
+    for seed in (0, 1):            # two seeds re-made with the new code: m = 0 fails 'm >= 1'
+        fresh_run(folder, seed, root)
+    (folder / "helper.py").write_text("VALUE = 3\n")
+    fresh_run(folder, 2, root)
+    (folder / "helper.py").write_text("VALUE = 0\n")
+    problems = runner.check(folder, root)
+    assert f"{card}:5: claim toy-claim holds on 1 of 3 seeds (2 needed): 'does not hold', but " \
+        "the card records 'holds'" in problems
+    report = runner.report([folder], root)
+    assert "| toy-repro | toy-claim | smoke | 1/3 | -1 / -1 / +2 | does not hold | holds |" in report
+
+
+def test_margin_is_the_signed_slack_of_the_tightest_comparison():
+    m = {"a": 25.5, "b": 1.2, "c": 0.9}
+    assert cardlib.margin("a >= b + 10", m) == pytest.approx(14.3)
+    assert cardlib.margin("c <= 0.5", m) == pytest.approx(-0.4)
+    assert cardlib.margin("a >= b + 10 and c <= 0.5", m) == pytest.approx(-0.4)
+    assert cardlib.margin("a >= b + 10 or c <= 0.5", m) == pytest.approx(14.3)
+    assert cardlib.margin("not c <= 0.5", m) == pytest.approx(0.4)
+
+
+def test_seed_rule_and_bands():
+    card = cardlib.Card.model_validate({
+        "paper": "p", "title": "t", "reproduced": ["x"],
+        "claims": [{"id": "c", "statement": "s", "source": "s", "metric": "m", "threshold": 1,
+                    "comparison": "m >= 1 and n <= 5", "scale": "smoke", "test": "t::t"}],
+        "seeds": {"holds_on": 2, "band_k": 3, "band_floor": 0.1}})
+    assert cardlib.seed_verdict(card, "c", ["holds", "does not hold", "holds"]) == "holds"
+    assert cardlib.seed_verdict(card, "c", ["holds", "does not hold", "not learned"]) == \
+        "does not hold"
+    assert cardlib.seed_verdict(card, "c", ["holds", "not learned", "not learned"]) == "not learned"
+    records = [{"metrics": {"m": v, "n": 2.0}} for v in (10.0, 12.0, 14.0)]
+    limits = cardlib.bands(card, records)
+    assert limits["m"] == pytest.approx((12 - 3 * 2, 12 + 3 * 2))   # 3 sd (sd 2)
+    assert limits["n"] == pytest.approx((2 - 0.2, 2 + 0.2))          # sd 0: floor 0.1 x 2
+    assert cardlib.outside_bands({"m": 19.0, "n": 2.1}, limits) == {"m": (19.0, 6.0, 18.0)}
+    assert cardlib.outside_bands({"m": 12.0, "n": 2.5}, limits) == {"n": (2.5, 1.8, 2.2)}
+    got = cardlib.judge_claim(card, "c", {"m": 30.0, "n": 2.0}, True, records)
+    assert got["verdict"] == got["expected"] == "holds" and set(got["outside_band"]) == {"m"}
