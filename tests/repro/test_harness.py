@@ -347,3 +347,10 @@ def test_seed_rule_and_bands():
     assert cardlib.outside_bands({"m": 12.0, "n": 2.5}, limits) == {"n": (2.5, 1.8, 2.2)}
     got = cardlib.judge_claim(card, "c", {"m": 30.0, "n": 2.0}, True, records)
     assert got["verdict"] == got["expected"] == "holds" and set(got["outside_band"]) == {"m"}
+
+
+@pytest.mark.parametrize("name", sorted(runner.discover()))
+def test_every_reproduction_passes_awm_repro_check(name):
+    """Cards valid, a record for every seed of the rule, made from this checkout's code, and every
+    smoke verdict by the rule equal to the card's."""
+    assert runner.check(runner.discover()[name]) == []
