@@ -1,9 +1,10 @@
 """Semantic checks over the loaded catalog: one ``Finding`` per problem, with its file and line.
 
 Schema and types are checked while loading (loader.py), and so are unique keys (a second record
-with a taken key is not loaded); what needs the whole catalog or a rule beyond a field's type
-lives here. Every check is a function ``(catalog, today) -> findings`` listed
-in ``CHECKS``; ``run_checks`` runs them all. No check reads a file.
+with a taken key is not loaded) and hidden characters (in the file's text); what needs the whole
+catalog or a rule beyond a field's type lives here. Every check is a function
+``(catalog, today) -> findings`` listed in ``CHECKS``; ``run_checks`` runs them all. No check
+reads a file.
 """
 from __future__ import annotations
 

@@ -3,12 +3,16 @@
 Loading never stops at the first bad file: every problem becomes a ``Finding`` with a file and
 a line, and the records that did load are returned. YAML is read with the safe loader only
 (a ``!!python`` tag is an error, never executed), files above ``MAX_BYTES`` are refused unread.
+A record's text is searched for hidden characters (U+202E and the like) before it is parsed
+into fields, so each one is reported at its exact line and column.
 """
 from __future__ import annotations
 
 import functools
 import json
 import os
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +43,7 @@ class Finding:
     def __str__(self) -> str:
         kind = f"{self.kind}: " if self.kind else ""
         fix = f" ({self.fix})" if self.fix else ""
-        return f"{self.path}:{self.line}: {kind}{self.message}{fix}"
+        return visible(f"{self.path}:{self.line}: {kind}{self.message}{fix}")
 
     def _sort_key(self) -> tuple[str, int, str, str, str]:
         return (self.path, self.line, self.kind, self.message, self.fix)
@@ -48,6 +52,51 @@ class Finding:
         if not isinstance(other, Finding):
             return NotImplemented
         return self._sort_key() < other._sort_key()
+
+
+# --- invisible characters -------------------------------------------------------------------
+
+# A character that is not ordinary whitespace and shows nothing, or changes how the text around
+# it shows: a format character (Cf: the bidirectional controls U+202A-U+202E and U+2066-U+2069,
+# U+200E, U+200F, U+061C, the zero-width U+200B-U+200D, U+2060 and U+FEFF, the soft hyphen,
+# the tag characters), a line or paragraph separator (Zl, Zp) or a control character (Cc).
+_HIDDEN_CATEGORIES = ("Cf", "Cc", "Zl", "Zp")
+
+
+def is_hidden(char: str) -> bool:
+    return unicodedata.category(char) in _HIDDEN_CATEGORIES and char not in "\t\n\r"
+
+
+# A character that may be hidden, or a YAML escape that may write one (\u202e, \U0001F600, \x85).
+_SUSPECT = re.compile(r"[^\t\n\r\x20-\x7e]|\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}"
+                      r"|U00(?:0[0-9a-fA-F]|10)[0-9a-fA-F]{4})")
+
+
+def visible(text: str) -> str:
+    """``text`` with each hidden character written as its escape (U+202E as \\u202e)."""
+    return "".join(ascii(c)[1:-1] if is_hidden(c) else c for c in text)
+
+
+def hidden_characters(text: str, rel: str, lines: dict[str, int]) -> list[Finding]:
+    """One finding per hidden character in a record's text, written as itself or as an escape,
+    with its line, its column and the field it is in: the last of ``lines`` (field -> line)
+    that starts on or above it."""
+    findings = []
+    for match in _SUSPECT.finditer(text):
+        written = match[0]
+        char = written if len(written) == 1 else chr(int(written[2:], 16))
+        if not is_hidden(char):
+            continue
+        line = text.count("\n", 0, match.start()) + 1
+        column = match.start() - text.rfind("\n", 0, match.start())
+        fields = [f for f, n in lines.items() if f and n <= line]
+        where = f" in field '{max(fields, key=lines.__getitem__)}'" if fields else ""
+        how = f", written as {written}," if written != char else ""
+        findings.append(Finding(rel, line, f"invisible character U+{ord(char):04X} "
+                                f"{unicodedata.name(char, '<control>')}{how} at column {column}"
+                                f"{where}", "delete it: an invisible character can hide text or "
+                                "reverse how it reads"))
+    return findings
 
 
 # libyaml's parser when PyYAML was built with it (about 10x faster); the safe constructor either way.
@@ -148,7 +197,11 @@ def read_yaml(path: Path, rel: str) -> tuple[object, dict[str, int]]:
     """Parse one YAML file safely; return (data, top-level field -> line).
 
     Raises ``LoadError`` carrying a Finding on any problem."""
-    text = _read_text(path, rel)
+    return parse_yaml(_read_text(path, rel), rel)
+
+
+def parse_yaml(text: str, rel: str) -> tuple[object, dict[str, int]]:
+    """``read_yaml`` of a file's text, ``rel`` naming the file in findings."""
     try:
         loader = _UniqueKeyLoader(text)
         try:  # parse once: the node gives the field lines, the same node gives the data
@@ -209,28 +262,35 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
 
 
 def load_paper(path: Path, rel: str) -> tuple[Paper | None, Source, list[Finding]]:
+    """The record, where its fields are, and its problems. A record whose only problems are
+    hidden characters still loads: they are findings, and the other checks still see it."""
     source = Source(rel, {"": 1})
     try:
-        data, lines = read_yaml(path, rel)
+        text = _read_text(path, rel)
     except LoadError as err:
         return None, source, [err.finding]
+    try:
+        data, lines = parse_yaml(text, rel)
+    except LoadError as err:  # a hidden line break (U+2028) may be what broke the YAML: say so
+        return None, source, hidden_characters(text, rel, {}) + [err.finding]
     source = Source(rel, lines)
+    hidden = hidden_characters(text, rel, lines)
     if not isinstance(data, dict):
-        return None, source, [Finding(rel, 1, "a paper record must be a YAML mapping",
-                                      "start with 'key: <file name>'")]
+        return None, source, hidden + [Finding(rel, 1, "a paper record must be a YAML mapping",
+                                               "start with 'key: <file name>'")]
     # YAML reads 2024-07-01 as a date and 2024 as int: say what to write instead of crashing.
     if "date" in data and not isinstance(data["date"], str):
-        return None, source, [Finding(rel, lines.get("date", 1),
-                                      f"field 'date' must be a YYYY-MM string, got {data['date']!r}",
-                                      "write e.g. date: \"2024-07\"")]
+        return None, source, hidden + [Finding(
+            rel, lines.get("date", 1), f"field 'date' must be a YYYY-MM string, got "
+            f"{data['date']!r}", "write e.g. date: \"2024-07\"")]
     if "arxiv" in data and isinstance(data["arxiv"], (int, float)):
-        return None, source, [Finding(rel, lines.get("arxiv", 1),
-                                      "field 'arxiv' must be a quoted string",
-                                      f"write arxiv: \"{data['arxiv']}\" with quotes")]
+        return None, source, hidden + [Finding(
+            rel, lines.get("arxiv", 1), "field 'arxiv' must be a quoted string",
+            f"write arxiv: \"{data['arxiv']}\" with quotes")]
     try:
-        return Paper.model_validate(data), source, []
+        return Paper.model_validate(data), source, hidden
     except ValidationError as err:
-        return None, source, _schema_findings(rel, lines, err)
+        return None, source, hidden + _schema_findings(rel, lines, err)
 
 
 def load_reproductions(root: Path) -> tuple[dict[str, dict], list[Finding]]:

@@ -15,6 +15,8 @@ from catalog.checks import run_checks
 from catalog.loader import MAX_BYTES, Finding, load_catalog
 from tools.awm import main as awm
 
+HIDDEN = " (delete it: an invisible character can hide text or reverse how it reads)"
+
 # fixture folder -> every finding it must give, exactly (file:line: message (fix))
 EXPECTED = {
     "key-mismatch": [
@@ -31,6 +33,33 @@ EXPECTED = {
     "duplicate-title": [
         "papers/second.yaml:3: same title as papers/first.yaml: 'world-models -- a STUDY' "
         "(one paper, one record: merge the two files)",
+    ],
+    "hidden-characters": [  # legit-text.yaml (accents, CJK, Arabic, a no-break space) passes
+        "papers/bidi-name.yaml:2: invisible character U+202E RIGHT-TO-LEFT OVERRIDE at column 19 "
+        "in field 'name'" + HIDDEN,
+        "papers/byte-order-mark.yaml:1: invisible character U+FEFF ZERO WIDTH NO-BREAK SPACE at "
+        "column 1 in field 'key'" + HIDDEN,
+        "papers/comment-override.yaml:1: invisible character U+202E RIGHT-TO-LEFT OVERRIDE at "
+        "column 12" + HIDDEN,
+        "papers/escaped-authors.yaml:4: invisible character U+2066 LEFT-TO-RIGHT ISOLATE, written "
+        "as \\u2066, at column 31 in field 'authors'" + HIDDEN,
+        "papers/escaped-authors.yaml:4: invisible character U+2069 POP DIRECTIONAL ISOLATE, "
+        "written as \\u2069, at column 43 in field 'authors'" + HIDDEN,
+        "papers/link-joiner.yaml:9: links.other is not a well-formed URL: "
+        "'https://example.org/slides\\u200d' (write a plain https://host/path URL; encode spaces "
+        "as %20)",
+        "papers/link-joiner.yaml:11: invisible character U+200D ZERO WIDTH JOINER at column 33 in "
+        "field 'links.other'" + HIDDEN,
+        "papers/override-tag.yaml:11: invisible character U+202E RIGHT-TO-LEFT OVERRIDE at column "
+        "19 in field 'tags'" + HIDDEN,
+        "papers/override-tag.yaml:11: unknown tag 'world-model\\u202e' (did you mean "
+        "'world-model'? see the tags in catalog/taxonomy.yaml, or add it there)",
+        "papers/tag-smuggling.yaml:15: invisible character U+E0067 TAG LATIN SMALL LETTER G at "
+        "column 28 in field 'bibtex'" + HIDDEN,
+        "papers/tag-smuggling.yaml:15: invisible character U+E0069 TAG LATIN SMALL LETTER I at "
+        "column 27 in field 'bibtex'" + HIDDEN,
+        "papers/zero-width-title.yaml:3: invisible character U+200B ZERO WIDTH SPACE at column 13 "
+        "in field 'title'" + HIDDEN,
     ],
     "duplicate-code": [  # 'successor' shares the URL too, but builds on 'first': allowed
         "papers/second.yaml:8: same code URL as papers/first.yaml: "
@@ -158,6 +187,29 @@ def test_the_committed_catalog_passes_every_check(repo_root):
 
 
 # --- hostile files ----------------------------------------------------------------------------
+
+# fixture record -> the characters it must hold as themselves (an editor may strip them)
+HIDDEN_FIXTURES = {
+    "bidi-name": "\u202e", "zero-width-title": "\u200b", "link-joiner": "\u200d",
+    "byte-order-mark": "\ufeff", "comment-override": "\u202e", "override-tag": "\u202e",
+    "tag-smuggling": "\U000e0069\U000e0067", "legit-text": "\u00a0",
+}
+
+
+def test_the_hidden_character_fixtures_hold_the_real_characters(fixtures_dir):
+    papers = fixtures_dir / "hidden-characters" / "papers"
+    for key, chars in HIDDEN_FIXTURES.items():
+        assert all(c in (papers / f"{key}.yaml").read_text(encoding="utf-8") for c in chars), key
+    assert (papers / "byte-order-mark.yaml").read_bytes().startswith(b"\xef\xbb\xbf")
+    escaped = (papers / "escaped-authors.yaml").read_text(encoding="utf-8")
+    assert "\\u2066" in escaped and "\u2066" not in escaped  # written as a YAML escape
+
+
+def test_a_record_with_hidden_characters_still_loads_for_the_other_checks(fixtures_dir):
+    catalog = load_catalog(fixtures_dir / "hidden-characters")
+    assert catalog.papers["bidi-name"].name == "Self Forcing\u202e2 noisreV"
+    assert catalog.papers["escaped-authors"].authors[1] == "Alan \u2066Turing\u2069"
+
 
 def test_a_50_megabyte_file_is_refused_unread(good_root, today):
     big = good_root / "papers" / "huge.yaml"
