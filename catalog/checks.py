@@ -150,6 +150,49 @@ def check_links(catalog: Catalog, today: dt.date) -> Iterator[Finding]:
                 yield _at(catalog, key, where, f"{where}: {rule[0]}", rule[1])
 
 
+# --- free text ------------------------------------------------------------------------------
+
+# Markup in a free-text field, by what a browser would act on: a tag opens with '<' and a
+# letter, '/', '!' or '?' right after it ("a < b" is text), an event handler is 'on' and three
+# or more letters before '=' (the shortest, oncut, has three: "one = two" is text), a script URL
+# has no space after its colon ("JavaScript: a study" is text), a character reference ends with
+# ';' unless numeric ("Q&A", "AT&T" are text). Pages show every field as the text it is, so
+# markup would only ever show as its own source; in a record it is a mistake or an attack.
+_MARKUP = re.compile(r"""
+      (?P<tag> <(?:/?[a-z]|!|\?)[^<>]*> )
+    | (?P<handler> \bon[a-z]{3,}\s*= )
+    | (?P<url> \b(?:javascript|vbscript|data):\S+ )
+    | (?P<reference> &(?:\#[0-9]+;?|\#x[0-9a-f]+;?|[a-z][a-z0-9]*;) )
+""", re.IGNORECASE | re.VERBOSE)
+
+_PLAIN = "write plain text: pages show a field as text, never as HTML"
+_MARKUP_KINDS = {  # group -> (what it is, the fix)
+    "tag": ("an HTML tag", _PLAIN),
+    "handler": ("an HTML event handler", _PLAIN),
+    "url": ("a script URL", "remove it: links go under links:, as https:// URLs"),
+    "reference": ("an HTML character reference", "write the character itself"),
+}
+
+_FREE_TEXT = ("name", "title", "authors", "venue", "summary", "bibtex")
+
+
+def _texts(paper: Paper, field: str) -> list[str]:
+    value = getattr(paper, field)
+    return value if isinstance(value, list) else [value] if value else []
+
+
+def check_markup(catalog: Catalog, today: dt.date) -> Iterator[Finding]:
+    """HTML, script URLs and character references in the free-text fields: one finding per
+    value (an author, the title...), naming the first piece of markup in it."""
+    for key, paper in catalog.papers.items():
+        for field in _FREE_TEXT:
+            for text in _texts(paper, field):
+                if match := _MARKUP.search(text):
+                    what, fix = _MARKUP_KINDS[match.lastgroup]
+                    shown = match[0] if len(match[0]) <= 40 else match[0][:37] + "..."
+                    yield _at(catalog, key, field, f"field '{field}' has {what}: {shown!r}", fix)
+
+
 # --- taxonomy and lineage ---------------------------------------------------------------------
 
 def _suggest(value: str, choices: Iterable[str], where: str) -> str:
@@ -279,6 +322,7 @@ CHECKS: list[Check] = [
     check_arxiv_id,
     check_dates,
     check_links,
+    check_markup,
     check_taxonomy,
     check_builds_on,
     check_bibtex_override,

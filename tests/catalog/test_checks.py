@@ -16,6 +16,7 @@ from catalog.loader import MAX_BYTES, Finding, load_catalog
 from tools.awm import main as awm
 
 HIDDEN = " (delete it: an invisible character can hide text or reverse how it reads)"
+PLAIN = " (write plain text: pages show a field as text, never as HTML)"
 
 # fixture folder -> every finding it must give, exactly (file:line: message (fix))
 EXPECTED = {
@@ -60,6 +61,21 @@ EXPECTED = {
         "column 27 in field 'bibtex'" + HIDDEN,
         "papers/zero-width-title.yaml:3: invisible character U+200B ZERO WIDTH SPACE at column 13 "
         "in field 'title'" + HIDDEN,
+    ],
+    "markup": [  # plain-text.yaml ('a < b', 'Q&A', 'JavaScript: ...', LaTeX) passes
+        "papers/anchor-author.yaml:4: field 'authors' has an HTML tag: "
+        "'<a href=\"https://evil.example\">'" + PLAIN,
+        "papers/bibtex-script.yaml:13: field 'bibtex' has an HTML tag: '</code>'" + PLAIN,
+        "papers/closing-venue.yaml:13: field 'venue' has an HTML tag: '</div>'" + PLAIN,
+        "papers/handler-summary.yaml:13: field 'summary' has an HTML event handler: 'onclick='"
+        + PLAIN,
+        "papers/img-summary.yaml:13: field 'summary' has an HTML tag: "
+        "'<img src=x onerror=alert(1)>'" + PLAIN,
+        "papers/reference-name.yaml:2: field 'name' has an HTML character reference: '&#x3C;' "
+        "(write the character itself)",
+        "papers/script-title.yaml:3: field 'title' has an HTML tag: '<script>'" + PLAIN,
+        "papers/script-url-summary.yaml:13: field 'summary' has a script URL: "
+        "'javascript:alert(1))' (remove it: links go under links:, as https:// URLs)",
     ],
     "duplicate-code": [  # 'successor' shares the URL too, but builds on 'first': allowed
         "papers/second.yaml:8: same code URL as papers/first.yaml: "
