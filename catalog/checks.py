@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from .loader import Finding
-from .model import Catalog, Paper, normalise_title
+from .model import Catalog, Paper, lookalikes, normalise_title
 
 Check = Callable[[Catalog, dt.date], Iterable[Finding]]
 
@@ -52,17 +52,19 @@ def _never(a: Paper, b: Paper) -> bool:
 
 # (field a finding points at, how it reads, its raw value, the value compared, when sharing it is
 # fine). A successor often lives in its predecessor's repository, so a shared code URL is fine
-# between papers linked by builds_on; an arXiv id or a title is never shared.
+# between papers linked by builds_on; an arXiv id, a title or a name is never shared.
 _IDENTITIES = [
     ("arxiv", "arXiv id", lambda p: p.arxiv, str, _never),
     ("title", "title", lambda p: p.title, normalise_title, _never),
+    ("name", "name", lambda p: p.name, normalise_title, _never),
     ("links.code", "code URL", lambda p: p.links.code, _code_url, _related),
 ]
 
 
 def check_duplicates(catalog: Catalog, today: dt.date) -> Iterator[Finding]:
-    """Two records for one paper: same arXiv id, same normalised title or same code URL.
-    Records are visited in key order; each one that repeats an earlier value gets a finding."""
+    """Two records for one paper: same arXiv id, same normalised title or name (which reads
+    look-alike letters of other scripts as the Latin ones) or same code URL. Records are
+    visited in key order; each one that repeats an earlier value gets a finding."""
     for field, what, raw, normalise, shared_ok in _IDENTITIES:
         earlier: dict[str, list[Paper]] = defaultdict(list)
         for key, paper in catalog.papers.items():
@@ -70,12 +72,14 @@ def check_duplicates(catalog: Catalog, today: dt.date) -> Iterator[Finding]:
             if not value:
                 continue
             compared = normalise(value)
-            if not compared:  # a title of no Latin letters or digits identifies nothing here
+            if not compared:  # a title of no letters or digits identifies nothing here
                 continue
             group = earlier[compared]
             if group and not any(shared_ok(paper, other) for other in group):
+                read = ", ".join(lookalikes(value + raw(group[0])))
+                read = f"; look-alike letters read as Latin: {read}" if read else ""
                 yield _at(catalog, key, field,
-                          f"same {what} as {catalog.sources[group[0].key].path}: {value!r}",
+                          f"same {what} as {catalog.sources[group[0].key].path}: {value!r}{read}",
                           "one paper, one record: merge the two files")
             group.append(paper)
 

@@ -6,7 +6,7 @@ lineage, taxonomy membership) live in ``checks.py``.
 """
 from __future__ import annotations
 
-import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -135,6 +135,26 @@ class Source:
         return self.lines.get(field_name) or self.lines.get(field_name.split(".")[0], 1)
 
 
-def normalise_title(title: str) -> str:
-    """Lower-case, letters and digits only: the key for duplicate detection by title."""
-    return re.sub(r"[^a-z0-9]+", "", title.lower())
+# Letters of other scripts drawn like Latin ones, as Unicode's confusables.txt pairs them: the
+# Cyrillic and Greek letters used to fake Latin text. Mapped before case folding, which would
+# lose the shape (Greek capital NU is drawn N, its small letter like v).
+_LOOKALIKES = dict(zip("АВЕЅІЈКМНОРСТХУаеѕіјорсхуһԁԛԝӏ" "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαικνορυχ",
+                       "ABESIJKMHOPCTXYaesijopcxyhdqwl" "ABEZHIKMNOPTYXaikvopux"))
+_TO_LATIN = str.maketrans(_LOOKALIKES)
+
+
+def normalise_title(text: str) -> str:
+    """A title or name as compared for duplicates: compatibility forms unfolded (NFKD: the
+    ligature ﬁ, full-width and mathematical letters), look-alike letters read as Latin, case
+    folded, then only letters, digits and symbols kept (no accents, punctuation or spaces).
+    'World Models: A Study', 'world-models -- a STUDY' and 'Wоrld Models' with a Cyrillic о
+    give one value; 'Self Forcing++' (+ is a symbol) stays apart from 'Self Forcing'."""
+    text = unicodedata.normalize("NFKD", text).translate(_TO_LATIN).casefold()
+    return "".join(char for char in text if unicodedata.category(char)[0] in "LNS")
+
+
+def lookalikes(text: str) -> list[str]:
+    """What ``normalise_title`` reads as Latin in ``text``, e.g. "U+0435 CYRILLIC SMALL LETTER
+    IE as 'e'", once each, in order."""
+    found = dict.fromkeys(c for c in unicodedata.normalize("NFKD", text) if c in _LOOKALIKES)
+    return [f"U+{ord(c):04X} {unicodedata.name(c)} as '{_LOOKALIKES[c]}'" for c in found]

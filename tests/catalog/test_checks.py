@@ -17,6 +17,7 @@ from tools.awm import main as awm
 
 HIDDEN = " (delete it: an invisible character can hide text or reverse how it reads)"
 PLAIN = " (write plain text: pages show a field as text, never as HTML)"
+MERGE = " (one paper, one record: merge the two files)"
 
 # fixture folder -> every finding it must give, exactly (file:line: message (fix))
 EXPECTED = {
@@ -31,9 +32,17 @@ EXPECTED = {
         "papers/second.yaml:6: same arXiv id as papers/first.yaml: '2407.00001' "
         "(one paper, one record: merge the two files)",
     ],
-    "duplicate-title": [
+    "duplicate-title": [  # 'Self Forcing++' is another paper than 'Self Forcing': no finding
+        "papers/fullwidth-name.yaml:2: same name as papers/first.yaml: 'ＦＩＲＳＴ'" + MERGE,
         "papers/second.yaml:3: same title as papers/first.yaml: 'world-models -- a STUDY' "
         "(one paper, one record: merge the two files)",
+        "papers/self-forcing-lookalike.yaml:2: same name as papers/self-forcing.yaml: "
+        "'S\u0435lf F\u043ercing'; look-alike letters read as Latin: U+0435 CYRILLIC SMALL "
+        "LETTER IE as 'e', U+043E CYRILLIC SMALL LETTER O as 'o'" + MERGE,
+        "papers/self-forcing-lookalike.yaml:3: same title as papers/self-forcing.yaml: "
+        "'Self Forcing: Bridging the Train-Test G\u0430p in Autoregressive Vid\u0435o Diffusion'; "
+        "look-alike letters read as Latin: U+0430 CYRILLIC SMALL LETTER A as 'a', U+0435 "
+        "CYRILLIC SMALL LETTER IE as 'e'" + MERGE,
     ],
     "hidden-characters": [  # legit-text.yaml (accents, CJK, Arabic, a no-break space) passes
         "papers/bidi-name.yaml:2: invisible character U+202E RIGHT-TO-LEFT OVERRIDE at column 19 "
@@ -226,6 +235,23 @@ def test_a_record_with_hidden_characters_still_loads_for_the_other_checks(fixtur
     assert catalog.papers["bidi-name"].name == "Self Forcing\u202e2 noisreV"
     assert catalog.papers["escaped-authors"].authors[1] == "Alan \u2066Turing\u2069"
 
+
+def test_a_look_alike_copy_of_a_committed_paper_is_a_duplicate(repo_root, tmp_path):
+    shutil.copytree(repo_root / "papers", tmp_path / "papers")
+    real = (repo_root / "papers" / "self-forcing.yaml").read_text(encoding="utf-8")
+    copy = "\n".join(line for line in real.splitlines()
+                     if not line.startswith(("arxiv:", "  code:")))
+    copy = copy.replace("key: self-forcing", "key: zelf-forcing").replace(
+        "name: Self Forcing", "name: SELF ＦＯＲＣＩＮＧ").replace("Train-Test", "Тrain-Tеst")
+    (tmp_path / "papers" / "zelf-forcing.yaml").write_text(copy + "\n", encoding="utf-8")
+    found = [str(f) for f in run_checks(load_catalog(tmp_path))]
+    assert found == [
+        "papers/zelf-forcing.yaml:2: same name as papers/self-forcing.yaml: 'SELF ＦＯＲＣＩＮＧ'"
+        + MERGE,
+        "papers/zelf-forcing.yaml:3: same title as papers/self-forcing.yaml: 'Self Forcing: "
+        "Bridging the \u0422rain-T\u0435st Gap in Autoregressive Video Diffusion'; look-alike "
+        "letters read as Latin: U+0422 CYRILLIC CAPITAL LETTER TE as 'T', U+0435 CYRILLIC SMALL "
+        "LETTER IE as 'e'" + MERGE]
 
 def test_a_50_megabyte_file_is_refused_unread(good_root, today):
     big = good_root / "papers" / "huge.yaml"
