@@ -53,14 +53,28 @@ def check(args) -> int:
     return 1 if findings else 0
 
 
+def may_build(catalog, command: str, allow_invalid: bool) -> bool:
+    """Print the catalog's findings, one line each; True when ``command`` may build from it:
+    the catalog passes its checks, or ``allow_invalid`` says to build anyway (from the records
+    that loaded, with the text they hold). An output built from a catalog that fails its checks
+    would drop papers silently, or publish what the checks refuse."""
+    findings = run_checks(catalog)
+    _print(findings)
+    if findings and not allow_invalid:
+        print(f"awm {command}: {len(findings)} finding(s) in the catalog; nothing written (fix "
+              "them, or pass --allow-invalid to build from the records that loaded)",
+              file=sys.stderr)
+        return False
+    if findings:
+        print(f"awm {command}: building despite {len(findings)} finding(s) (--allow-invalid)",
+              file=sys.stderr)
+    return True
+
+
 def build(args) -> int:
     root = Path(args.root).resolve()
     catalog = load_catalog(root)
-    problems = run_checks(catalog)
-    if problems:  # an output built from a broken catalog would silently drop papers
-        _print(problems)
-        print(f"awm build: {len(problems)} finding(s) in the catalog; nothing written "
-              "(fix them, then build again)", file=sys.stderr)
+    if not may_build(catalog, "build", getattr(args, "allow_invalid", False)):
         return 1
     rendered = render_all(catalog)
     if getattr(args, "check", False):

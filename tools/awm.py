@@ -7,8 +7,10 @@
     awm site build|serve                generate the site pages and build or serve them
     awm repro list|run|check|diagnose   reference reproductions
 
-Exit codes: 0 success, 1 findings, 2 bad usage. Each subcommand lives in the module that owns
-its logic; this file only parses arguments and dispatches.
+`build` and `site` build nothing from a catalog that fails its checks: they print the findings
+and exit 1, unless given --allow-invalid. Exit codes: 0 success, 1 findings, 2 bad usage. Each
+subcommand lives in the module that owns its logic; this file only parses arguments and
+dispatches.
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+ALLOW_INVALID = ("build even when `awm check` refuses the catalog (its findings are printed; "
+                 "without this flag nothing is built)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="regenerate README.md, papers.bib and catalog.json")
     b.add_argument("--check", action="store_true", help="only report stale files, write nothing")
+    b.add_argument("--allow-invalid", action="store_true", help=ALLOW_INVALID)
 
     a = sub.add_parser("add", help="add a paper from its arXiv id or URL")
     a.add_argument("ref", help="arXiv id (2407.01392) or URL; with --manual, the key to create")
@@ -54,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("action", choices=["build", "serve"])
     s.add_argument("--engine", choices=["mkdocs", "zensical"], default="mkdocs")
     s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--allow-invalid", action="store_true", help=ALLOW_INVALID)
 
     r = sub.add_parser("repro", help="reference reproductions")
     r.add_argument("action", choices=["list", "run", "check", "diagnose"])

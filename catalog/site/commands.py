@@ -1,9 +1,13 @@
 """`awm site build|serve`: generate the pages from the catalog, then build or serve the site.
 
+Both refuse a catalog that fails its checks (``awm check``): they print the findings and build
+nothing, unless ``--allow-invalid`` says to build from the records that loaded.
+
 ``serve`` keeps the pages in step with papers/: it polls the records once a second and
 regenerates the pages when one is added, edited or removed; the engine's own watcher then
-rebuilds and reloads the browser. A record that no longer loads is reported and left out, as in
-a build; the server keeps running.
+rebuilds and reloads the browser. An edit that makes the catalog fail its checks is reported
+and the pages stay as they were (with ``--allow-invalid``, regenerated from what loaded); the
+server keeps running.
 """
 from __future__ import annotations
 
@@ -15,13 +19,16 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from catalog.commands import may_build
 from catalog.loader import load_catalog
 
 from .build import build_site, engine_command, engine_env, prepare
 
 
 def main(args) -> int:
-    catalog = _load(args.root)
+    catalog = load_catalog(args.root)
+    if not may_build(catalog, f"site {args.action}", args.allow_invalid):
+        return 1
     if args.engine == "zensical" and not shutil.which("zensical"):
         print("awm site: zensical is not installed (pip install zensical)", file=sys.stderr)
         return 2
@@ -39,7 +46,8 @@ def main(args) -> int:
     # a terminated `awm site serve` stops its engine too (SIGTERM would skip the finally below)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        watch(args.root / "papers", lambda: regenerate(args.root), lambda: server.poll() is None)
+        watch(args.root / "papers", lambda: regenerate(args.root, args.allow_invalid),
+              lambda: server.poll() is None)
     except KeyboardInterrupt:
         pass
     finally:
@@ -72,15 +80,10 @@ def watch(papers: Path, on_change: Callable[[], None], alive: Callable[[], bool]
             on_change()
 
 
-def _load(root: Path):
+def regenerate(root: Path, allow_invalid: bool = False) -> None:
     catalog = load_catalog(root)
-    for finding in catalog.load_findings:  # pages still build from the records that loaded
-        print(f"warning: {finding}", file=sys.stderr)
-    return catalog
-
-
-def regenerate(root: Path) -> None:
-    catalog = _load(root)
+    if not may_build(catalog, "site serve", allow_invalid):  # keep serving the last pages
+        return
     try:
         prepare(catalog, root)
     except SystemExit as err:   # a navigation problem: say it, keep serving the last pages

@@ -13,6 +13,7 @@ import pytest
 
 from catalog.checks import run_checks
 from catalog.loader import MAX_BYTES, Finding, load_catalog
+from catalog.render import OUTPUTS
 from tools.awm import main as awm
 
 HIDDEN = " (delete it: an invisible character can hide text or reverse how it reads)"
@@ -349,6 +350,30 @@ def test_build_refuses_a_broken_catalog_and_writes_nothing(good_root, capsys):
     assert out.splitlines() == ["papers/zeta.yaml:1: key 'alpha' is already used by "
                                 "papers/alpha.yaml (choose another key)"]
     assert not (good_root / "README.md").exists()
+
+
+def test_build_refuses_a_catalog_that_fails_its_checks_unless_allowed(good_root, capsys):
+    assert awm(["--root", str(good_root), "build"]) == 0
+    outputs = {name: (good_root / name).read_bytes() for name in OUTPUTS}
+    alpha = good_root / "papers" / "alpha.yaml"
+    alpha.write_text(alpha.read_text().replace("https://example.org/alpha/", "javascript:alert(1)")
+                     .replace('"Alpha: A Test Record"', '"Alpha: <script>alert(1)</script>"'))
+    refused = [
+        "papers/alpha.yaml:3: field 'title' has an HTML tag: '<script>'" + PLAIN,
+        "papers/alpha.yaml:8: links.project is not an https link ('javascript:'): "
+        "'javascript:alert(1)' (only https:// links are accepted)"]
+    capsys.readouterr()
+    assert awm(["--root", str(good_root), "build"]) == 1
+    out = capsys.readouterr()
+    assert out.out.splitlines() == refused
+    assert out.err == ("awm build: 2 finding(s) in the catalog; nothing written (fix them, or pass "
+                       "--allow-invalid to build from the records that loaded)\n")
+    assert {name: (good_root / name).read_bytes() for name in OUTPUTS} == outputs
+    assert awm(["--root", str(good_root), "build", "--allow-invalid"]) == 0
+    out = capsys.readouterr()
+    assert out.out.splitlines()[:2] == refused
+    assert "awm build: building despite 2 finding(s) (--allow-invalid)" in out.err
+    assert "&lt;script&gt;" in (good_root / "README.md").read_text()  # rendered as text
 
 
 def test_online_mode_adds_the_online_findings(good_root, monkeypatch, capsys):

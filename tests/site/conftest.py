@@ -40,6 +40,18 @@ bibtex: '@misc{{x, note = {{</code></pre><script>window.__pwned=1</script>}}}}'
 """
 
 
+@pytest.fixture
+def checkout(tmp_path) -> Path:
+    """A copy of what `awm site` reads (records, pages, engine, mkdocs.yml), to build or serve."""
+    root = tmp_path / "repo"
+    skip = shutil.ignore_patterns("generated", "runs", "__pycache__")
+    for name in ("papers", "site", "catalog", "reproductions"):
+        shutil.copytree(ROOT / name, root / name, ignore=skip)
+    for name in ("mkdocs.yml", "CONTRIBUTING.md", "README.md"):
+        shutil.copy2(ROOT / name, root / name)
+    return root
+
+
 @pytest.fixture(scope="session")
 def hostile():
     """The hostile record: key, name, title and its YAML text (tests import no modules here:

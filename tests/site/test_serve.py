@@ -4,7 +4,6 @@ watcher rebuilds). Runs the real command on a copy of the checkout, on a free lo
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -16,15 +15,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "diffusion-forcing"
 NEW_TITLE = "A title edited while the site is served"
-
-
-def _copy_checkout(dst: Path) -> Path:
-    skip = shutil.ignore_patterns("generated", "runs", "__pycache__")
-    for name in ("papers", "site", "catalog", "reproductions"):
-        shutil.copytree(ROOT / name, dst / name, ignore=skip)
-    for name in ("mkdocs.yml", "CONTRIBUTING.md", "README.md"):
-        shutil.copy2(ROOT / name, dst / name)
-    return dst
 
 
 def _free_port() -> int:
@@ -51,8 +41,8 @@ def _wait_for(url: str, predicate, seconds: float) -> str | None:
     return None
 
 
-def test_serve_regenerates_pages_when_a_record_changes(tmp_path):
-    root = _copy_checkout(tmp_path / "repo")
+def test_serve_regenerates_pages_when_a_record_changes(checkout):
+    root = checkout
     port = _free_port()
     url = f"http://127.0.0.1:{port}/generated/papers/{KEY}.html"
     server = subprocess.Popen([sys.executable, str(ROOT / "tools" / "awm.py"), "--root", str(root),
