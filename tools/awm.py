@@ -5,7 +5,7 @@
     awm add ARXIV_ID_OR_URL --section S write papers/<key>.yaml from arXiv (or --manual)
     awm import markdown|bibtex FILE     turn an awesome list / .bib into records
     awm site build|serve                generate the site pages and build or serve them
-    awm repro list|run|check|diagnose   reference reproductions
+    awm repro list|run|check|report|diagnose   reference reproductions
 
 `build` and `site` build nothing from a catalog that fails its checks: they print the findings
 and exit 1, unless given --allow-invalid. Exit codes: 0 success, 1 findings, 2 bad usage. Each
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--allow-invalid", action="store_true", help=ALLOW_INVALID)
 
     r = sub.add_parser("repro", help="reference reproductions")
-    r.add_argument("action", choices=["list", "run", "check", "diagnose"])
+    r.add_argument("action", choices=["list", "run", "check", "report", "diagnose"])
     r.add_argument("key", nargs="?", help="reproduction folder or paper key")
     r.add_argument("--scale", choices=["smoke", "full"], default="smoke")
     r.add_argument("--resume", action="store_true")
