@@ -9,7 +9,7 @@ SMOKE = {
     "context": 2,             # true frames given before sampling
     "num_levels": 100,        # K, the diffusion levels of the noise table
     "model": {"width": 32, "depth": 3, "heads": 2, "patch": 1},
-    "train": {"steps": 500, "batch": 32, "lr": 2e-3, "ema_decay": 0.995, "warmup": 50},
+    "train": {"steps": 800, "batch": 32, "lr": 2e-3, "ema_decay": 0.995, "warmup": 50},
     "sample_steps": 10,       # S, denoising rows per frame
     "k_stab": 2,              # level at which DF shows its own finished frames (Sec. 3.3)
     "eval": {"gate_clips": 128, "schedule_samples": 64, "rollouts": 48, "rollout_frames": 64,

@@ -11,7 +11,7 @@ smoke = dict(
     ae_width=64, ae_steps=2000, ae_batch=64, ae_lr=2e-3, ae_latent_noise=0.1,
     ae_latent_penalty=1e-3,
     width=64, depth=3, heads=4, head_width=128, head_depth=3,
-    steps=800, batch=32, draws=4, lr=1e-3, ema_decay=0.995,
+    steps=2000, batch=32, draws=4, lr=1e-3, ema_decay=0.995,
     eval_scenes=128, context=3, fork_horizon=5, long_horizon=12,
     iterations=4, sample_steps=30, temperature=0.5, near=1.5,
 )
