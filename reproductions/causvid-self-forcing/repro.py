@@ -33,6 +33,8 @@ def pipeline(ctx, modes=MODES, preset: dict | None = None, log=print) -> dict:
     """Train (or load from ``ctx.run_dir``) every stage, measure, and return the run's dict."""
     preset = dict(PRESETS[ctx.scale] if preset is None else preset)
     device, seed, run = ctx.device, ctx.seed, ctx.run_dir
+    if device.type == "cpu" and preset["cpu_threads"]:
+        torch.set_num_threads(preset["cpu_threads"])
     torch.manual_seed(seed)
     world = worlds.make(preset)
     fpb, frames = preset["frames_per_block"], preset["frames"]

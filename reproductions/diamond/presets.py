@@ -10,7 +10,7 @@ SMOKE = {
     "world_args": {"size": 24},
     "context": 4,
     "net": {"widths": (32, 48, 48), "cond_dim": 64},
-    "train": {"steps": 600, "lr": 1e-3, "warmup": 50, "ema_decay": 0.99, "batch": 32},
+    "train": {"steps": 1000, "lr": 1e-3, "warmup": 50, "ema_decay": 0.99, "batch": 32},
     "data": {"clips": 512, "length": 24},
     "eval": {"starts": 32, "horizon": 16, "ctrl_horizon": 8, "noisy_sigma": 0.3},
     "steps_few": [1, 3],           # the few-step regime of DIAMOND Sec. 5.1

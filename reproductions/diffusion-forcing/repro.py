@@ -178,6 +178,8 @@ def protocol(preset: dict, seed: int) -> dict:
 def run(ctx) -> dict:
     preset = PRESETS[ctx.scale]
     device = ctx.device
+    if device.type == "cpu":
+        torch.set_num_threads(2)  # the smoke protocol: deterministic, and fair to a shared CI box
     models, info = {}, {}
     for name in METHODS:
         models[name], info[name] = train_model(name, preset, ctx.seed, ctx.run_dir, ctx.resume,

@@ -56,6 +56,7 @@ class Seeds(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     smoke: list[int] = Field(default_factory=lambda: [0, 1, 2], min_length=3)
+    cpu_threads: int = Field(default=2, ge=1)   # a CPU smoke run's thread count (deterministic)
     holds_on: int = 2
     band_k: float = Field(default=4.0, gt=0)
     band_floor: float = Field(default=0.02, ge=0)

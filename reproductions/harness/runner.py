@@ -112,19 +112,21 @@ def code_folders(root: Path = ROOT) -> list[str]:
                   for base in [next((b for b in (root, ROOT) if p.is_relative_to(b)), None)] if base)
 
 
-# The harness modules that judge claims and write records; `awm repro check` recomputes every
-# verdict from a record's metrics, so they are not part of the code a record was made from.
+# Modules a run never executes, left out of a record's code digest: the harness's judging and
+# recording (`awm repro check` recomputes every verdict from a record's metrics) and, in any
+# folder, the entry points of other commands (tools/bench_repro.py, awm repro diagnose, play).
 NOT_RUN_CODE = ("reproductions/harness/card.py", "reproductions/harness/runner.py")
+NOT_RUN_MODULES = ("bench.py", "diagnose.py", "play.py")
 
 
 def code_digest(folders: list[str], root: Path = ROOT) -> str:
     """sha256 over the path and bytes of every .py file in ``folders`` (relative to ``root``, or
-    to this checkout for the shared harness) but ``NOT_RUN_CODE``: the code of a record."""
+    to this checkout for the shared harness) that a run executes: the code of a record."""
     h = hashlib.sha256()
     for folder in folders:
         path = root / folder if (root / folder).is_dir() else ROOT / folder
         for f in sorted(path.glob("*.py")):
-            if f"{folder}/{f.name}" in NOT_RUN_CODE:
+            if f"{folder}/{f.name}" in NOT_RUN_CODE or f.name in NOT_RUN_MODULES:
                 continue
             h.update(f"{folder}/{f.name}".encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
@@ -156,9 +158,9 @@ def run_one(folder: Path, scale: str, seed: int = 0, resume: bool = False,
                      tag=tag)
     ctx.run_dir.mkdir(parents=True, exist_ok=True)
     ctx.results_dir.mkdir(parents=True, exist_ok=True)
-    if scale == "smoke":
-        from .train import fix_cpu_threads
-        fix_cpu_threads()
+    if scale == "smoke" and ctx.device.type == "cpu":
+        import torch
+        torch.set_num_threads(card.seeds.cpu_threads)   # the thread count of the card's records
     start = time.perf_counter()
     out = import_module(folder).run(ctx)
     env = environment()

@@ -55,18 +55,6 @@ class TrainState:
     seconds: float                  # wall time of the steps run in this call
 
 
-# Smoke runs on a CPU use one thread: a fixed count makes them deterministic, and the test suite
-# runs two of them side by side (pytest -n 2), one per core of the 2-core CI machine; the small
-# smoke models gain little from a second thread (measured 1.2-1.8x), two processes gain 2x.
-SMOKE_CPU_THREADS = 1
-
-
-def fix_cpu_threads(threads: int = SMOKE_CPU_THREADS) -> None:
-    """Pin torch's CPU thread count (nothing changes where CUDA does the work)."""
-    if not torch.cuda.is_available():
-        torch.set_num_threads(threads)
-
-
 def auto_device() -> torch.device:
     if torch.cuda.is_available():
         rank = int(os.environ.get("LOCAL_RANK", 0))

@@ -1,12 +1,13 @@
 """Diffusion Forcing's claims, judged by the card through the runner.
 
-The smoke models are trained once per session (CPU, 1 thread, seed 0) by running the
+The smoke models are trained once per session (CPU, 2 threads, seed 0) by running the
 reproduction exactly as `awm repro run diffusion-forcing --scale smoke` does, into a temporary
 folder; every claim test reads the same record. Thresholds live in the card only.
 """
 from pathlib import Path
 
 import pytest
+import torch
 
 from reproductions.harness import runner
 from reproductions.harness.card import load_card
@@ -20,6 +21,7 @@ SMOKE = pytest.mark.xdist_group("diffusion-forcing")
 @pytest.fixture(scope="session")
 def smoke_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("df-smoke")
+    torch.set_num_threads(2)
     record = runner.run_one(FOLDER, "smoke", seed=0, run_dir=base / "runs",
                             results_dir=base / "results")
     return record, base / "results"

@@ -1,4 +1,4 @@
-"""Smoke-scale claims of the CausVid and Self Forcing cards (CPU, 1 thread, seed 0).
+"""Smoke-scale claims of the CausVid and Self Forcing cards (CPU, 2 threads, seed 0).
 
 One session fixture trains the whole pipeline once (teacher, ODE initialisation, three DMD
 fine-tunes) and every claim of both cards is judged on its measurements by the harness's
@@ -24,6 +24,7 @@ CARD = load_card(FOLDER / "card.yaml", ROOT)[0]
 
 @pytest.fixture(scope="session")
 def smoke_run(tmp_path_factory):
+    torch.set_num_threads(2)
     card = CARD
     tmp = tmp_path_factory.mktemp("causvid-self-forcing")
     ctx = runner.RunContext(folder=FOLDER, card=card, scale="smoke", seed=0, resume=False,

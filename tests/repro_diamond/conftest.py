@@ -1,9 +1,10 @@
 """Shared fixtures of the DIAMOND / GameNGen tests: the reproduction's modules imported the way
-the runner imports them, and the result records of whole runs, shared by
+the runner imports them, a fixed thread count, and the result records of whole runs, shared by
 the claim tests (the plain EDM model is trained once per process and reused by both studies)."""
 from pathlib import Path
 
 import pytest
+import torch
 
 from reproductions.harness import runner
 
@@ -16,9 +17,15 @@ def load(name: str):
     return runner.import_module(DIAMOND, name)
 
 
+@pytest.fixture(autouse=True)
+def _threads():
+    torch.set_num_threads(2)
+
+
 @pytest.fixture(scope="session")
 def smoke_records(tmp_path_factory):
     """{"diamond": record, "gamengen": record} of smoke runs (seed 0) written to a tmp folder."""
+    torch.set_num_threads(2)
     out = tmp_path_factory.mktemp("diamond-smoke")
     return {name: runner.run_one(folder, "smoke", seed=0, results_dir=out / name)
             for name, folder in (("diamond", DIAMOND), ("gamengen", GAMENGEN))}
