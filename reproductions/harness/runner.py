@@ -63,9 +63,21 @@ def resolve(key: str, root: Path = ROOT) -> Path:
     raise KeyError(key)
 
 
+# package -> the reproduction packages its modules import through import_module (a study uses
+# its method's folder: gamengen -> diamond, causvid -> causvid-self-forcing, nova -> mar)
+_USES: dict[str, set[str]] = {}
+
+
+def _package(folder: Path) -> str:
+    return "awm_repro_" + folder.name.replace("-", "_")
+
+
 def import_module(folder: Path, name: str = "repro"):
     """Import ``<folder>/<name>.py`` as a module of a package made from the folder."""
-    pkg = "awm_repro_" + folder.name.replace("-", "_")
+    pkg = _package(folder)
+    caller = sys._getframe(1).f_globals.get("__name__", "").split(".")[0]
+    if caller.startswith("awm_repro_") and caller != pkg:
+        _USES.setdefault(caller, set()).add(pkg)
     if pkg not in sys.modules:
         spec = importlib.util.spec_from_file_location(
             pkg, folder / "__init__.py" if (folder / "__init__.py").exists() else None,
@@ -100,14 +112,18 @@ def environment() -> dict:
                          "numpy": numpy.__version__}}
 
 
-def code_folders(root: Path = ROOT) -> list[str]:
-    """The folders whose code a run in this process used: the harness and every reproduction
-    folder of ``root`` (or of this checkout) imported through :func:`import_module` (a study
-    imports its method's folder; a process that ran several reproductions lists them all)."""
-    used = {Path(__file__).resolve().parent}
-    for name, module in list(sys.modules.items()):
-        if name.startswith("awm_repro_") and "." not in name:
-            used.update(Path(p).resolve() for p in module.__path__)
+def code_folders(folder: Path, root: Path = ROOT) -> list[str]:
+    """The folders whose code a run of ``folder`` used: the harness, the folder, and every
+    reproduction folder its modules imported through :func:`import_module`, transitively."""
+    used, todo = {Path(__file__).resolve().parent}, [_package(folder)]
+    seen = set()
+    while todo:
+        pkg = todo.pop()
+        if pkg in seen or pkg not in sys.modules:
+            continue
+        seen.add(pkg)
+        used.update(Path(p).resolve() for p in sys.modules[pkg].__path__)
+        todo += _USES.get(pkg, ())
     return sorted(p.relative_to(base).as_posix() for p in used
                   for base in [next((b for b in (root, ROOT) if p.is_relative_to(b)), None)] if base)
 
@@ -164,7 +180,7 @@ def run_one(folder: Path, scale: str, seed: int = 0, resume: bool = False,
     start = time.perf_counter()
     out = import_module(folder).run(ctx)
     env = environment()
-    folders = code_folders(root)
+    folders = code_folders(folder, root)
     record = {"paper": card.paper, "scale": scale,
               "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "seed": seed, "device": env["device"], "commit": env["commit"],
