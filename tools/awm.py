@@ -5,7 +5,8 @@
     awm add ARXIV_ID_OR_URL --section S write papers/<key>.yaml from arXiv (or --manual)
     awm import markdown|bibtex FILE     turn an awesome list / .bib into records
     awm site build|serve                generate the site pages and build or serve them
-    awm repro list|run|check|report|diagnose   reference reproductions
+    awm repro ACTION [KEY]              reference reproductions: list, run, check, report,
+                                        diagnose
 
 `build` and `site` build nothing from a catalog that fails its checks: they print the findings
 and exit 1, unless given --allow-invalid. Exit codes: 0 success, 1 findings, 2 bad usage. Each
