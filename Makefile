@@ -36,7 +36,7 @@ serve: $(STAMP)
 	$(BIN)/awm site serve
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=10
+	$(BIN)/python -m pytest -q --durations=10
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench_catalog.py
