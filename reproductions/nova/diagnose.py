@@ -23,36 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from reproductions.harness import metrics
-
 from . import experiment, method, presets
-
-
-def first_fork_scenes(preset: dict, seed: int, count: int = 256) -> dict:
-    """Scenes whose single wall hit happens between the last two context frames: the context is
-    shared by both branches and the next frame is the first to differ (by at least 1.5 px).
-    Returns context frames (S, c, C, H, W) and, per branch, the next frame and ball position."""
-    world = experiment.make_world(preset)
-    c = preset["context"]
-    s0 = world.initial_state(32 * count, np.random.default_rng([seed, 78]))
-    (fa, pa, ha), (fb, pb, _), shared = experiment.branches(world, s0, c + 1, c)
-    ok = shared & ha[:, c - 2] & (np.linalg.norm(pa[:, -1] - pb[:, -1], axis=-1) >= 1.5)
-    idx = np.flatnonzero(ok)[:count]
-    return {"context": fa[idx, :c], "keep_frame": fa[idx, c], "flip_frame": fb[idx, c],
-            "keep_pos": pa[idx, c], "flip_pos": pb[idx, c]}
-
-
-def flip_side(frames: np.ndarray, scenes: dict) -> np.ndarray:
-    """Per frame: 1.0 if its single ball is nearer the flip branch's position, 0.0 if nearer
-    keep's, NaN when the frame does not hold exactly one ball."""
-    counts, _, cents = metrics.find_blobs(frames)
-    out = np.full(len(frames), np.nan)
-    for i, (n, cs) in enumerate(zip(counts, cents)):
-        if n == 1:
-            p = np.asarray(cs[0])
-            out[i] = float(np.linalg.norm(p - scenes["flip_pos"][i]) <
-                           np.linalg.norm(p - scenes["keep_pos"][i]))
-    return out
 
 
 def _temperatures(model, preset: dict) -> list[float]:
@@ -75,7 +46,7 @@ def frame_level(model, ae, scenes: dict, preset: dict, seed: int) -> dict:
         for tau in _temperatures(model, preset):
             frames = experiment.generate(model, ae, scenes["context"], 1, preset, seed,
                                          temperature=tau, **how)[:, 0]
-            side = flip_side(frames, scenes)
+            side = experiment.flip_side(frames, scenes)
             key = _key(model, name, tau)
             out[f"{key}_one_ball"] = float(np.isfinite(side).mean())
             out[f"{key}_flip_share"] = float(np.nanmean(side))
@@ -83,19 +54,11 @@ def frame_level(model, ae, scenes: dict, preset: dict, seed: int) -> dict:
 
 
 def coverage(model, ae, scenes: dict, preset: dict, seed: int, samples: int = 8) -> dict:
-    """Per context: ``samples`` next frames of the same context (masked order, which also varies
-    the MSE pipeline through the random decoding order); the share of scenes whose samples take
-    both branches. This is MAR's premise read per context, which a share across scenes cannot
-    tell from choosing one branch per scene."""
-    context = np.repeat(scenes["context"], samples, axis=0)
-    rep = {k: np.repeat(scenes[k], samples, axis=0) for k in ("keep_pos", "flip_pos")}
-    out = {}
-    for tau in _temperatures(model, preset):
-        frames = experiment.generate(model, ae, context, 1, preset, seed, temperature=tau)[:, 0]
-        side = flip_side(frames, rep).reshape(-1, samples)
-        both = (np.nanmax(side, 1, initial=-1) == 1) & (np.nanmin(side, 1, initial=2) == 0)
-        out[f"{_key(model, 'masked', tau)}_both_branches_{samples}_samples"] = float(both.mean())
-    return out
+    """experiment.coverage at each temperature (the share of contexts whose samples take both
+    branches)."""
+    return {f"{_key(model, 'masked', tau)}_both_branches_{samples}_samples":
+            experiment.coverage(model, ae, scenes, preset, seed, tau, samples)
+            for tau in _temperatures(model, preset)}
 
 
 @torch.no_grad()
@@ -130,7 +93,7 @@ def diagnose(run_dir: Path, scale: str = "smoke", seed: int = 0, steps: int | No
     --resume` does, optionally continued to ``steps``, and measure both levels."""
     preset = dict(getattr(presets, scale), **({"steps": steps} if steps else {}))
     ae = experiment.train_autoencoder(preset, seed, run_dir / "autoencoder", resume=True)
-    scenes = first_fork_scenes(preset, seed)
+    scenes = experiment.first_fork_scenes(preset, seed)
     out = {"scenes": len(scenes["context"]), "steps": preset["steps"]}
     for kind in kinds:
         model = experiment.train_pipeline(kind, ae, preset, seed, run_dir / kind, resume=True)

@@ -161,6 +161,48 @@ def fork_scenes(preset: dict, seed: int) -> dict:
     return out
 
 
+def first_fork_scenes(preset: dict, seed: int, count: int = 256) -> dict:
+    """Scenes whose single wall hit happens between the last two context frames: the context is
+    shared by both branches and the next frame is the first to differ (by at least 1.5 px), so
+    the world's next frame is exactly 50 / 50. Returns context frames (S, c, C, H, W) and, per
+    branch, the next frame and ball position."""
+    world = make_world(preset)
+    c = preset["context"]
+    s0 = world.initial_state(32 * count, np.random.default_rng([seed, 78]))
+    (fa, pa, ha), (fb, pb, _), shared = branches(world, s0, c + 1, c)
+    ok = shared & ha[:, c - 2] & (np.linalg.norm(pa[:, -1] - pb[:, -1], axis=-1) >= 1.5)
+    idx = np.flatnonzero(ok)[:count]
+    return {"context": fa[idx, :c], "keep_frame": fa[idx, c], "flip_frame": fb[idx, c],
+            "keep_pos": pa[idx, c], "flip_pos": pb[idx, c]}
+
+
+def flip_side(frames: np.ndarray, scenes: dict) -> np.ndarray:
+    """Per frame: 1.0 if its single ball is nearer the flip branch's position, 0.0 if nearer
+    keep's, NaN when the frame does not hold exactly one ball."""
+    counts, _, cents = metrics.find_blobs(frames)
+    out = np.full(len(frames), np.nan)
+    for i, (n, cs) in enumerate(zip(counts, cents)):
+        if n == 1:
+            p = np.asarray(cs[0])
+            out[i] = float(np.linalg.norm(p - scenes["flip_pos"][i]) <
+                           np.linalg.norm(p - scenes["keep_pos"][i]))
+    return out
+
+
+def coverage(model, ae, scenes: dict, preset: dict, seed: int, temperature: float,
+             samples: int = 8) -> float:
+    """MAR's premise read per context: ``samples`` next frames of the same first-fork context
+    (masked order, which also varies the MSE pipeline through its random decoding order), and the
+    share of contexts whose samples take both branches (the world: 1 - 2 * 0.5 ** samples). A
+    share of flips across scenes cannot tell this from choosing one branch per scene."""
+    context = np.repeat(scenes["context"], samples, axis=0)
+    rep = {k: np.repeat(scenes[k], samples, axis=0) for k in ("keep_pos", "flip_pos")}
+    frames = generate(model, ae, context, 1, preset, seed, temperature=temperature)[:, 0]
+    side = flip_side(frames, rep).reshape(-1, samples)
+    both = (np.nanmax(side, 1, initial=-1) == 1) & (np.nanmin(side, 1, initial=2) == 0)
+    return float(both.mean())
+
+
 def generate(model, ae, context_frames: np.ndarray, horizon: int, preset: dict, seed: int, *,
              iterations: int | None = None, order: str = "random",
              temperature: float | None = None) -> np.ndarray:
@@ -220,7 +262,7 @@ def gate_errors(model, ae, preset: dict, seed: int) -> tuple[float, float]:
 def measure(ae, models: dict, preset: dict, seed: int, max_gate_ratio: float) -> tuple:
     """Every number the card's claims read: (metrics, curves, gate, figure rows)."""
     out = {f"{k}": v for k, v in autoencoder_metrics(ae, preset, seed).items()}
-    scenes = fork_scenes(preset, seed)
+    scenes, first = fork_scenes(preset, seed), first_fork_scenes(preset, seed)
     n = (preset["size"] // 4) ** 2
     gates, curves, rows = {}, {}, {}
     for kind, model in models.items():
@@ -239,6 +281,9 @@ def measure(ae, models: dict, preset: dict, seed: int, max_gate_ratio: float) ->
             out[f"{kind}_{name}_passes_per_frame"] = how["iterations"]
             if name != "masked_t1":
                 rows[f"{kind} {name}"] = frames
+        # plain sampling (tau = 1): the head's own distribution; the MSE head has no temperature
+        out[f"{kind}_coverage" + ("_t1" if kind == "diffusion" else "")] = coverage(
+            model, ae, first, preset, seed, 1.0)
         long = generate(model, ae, scenes["context"], preset["long_horizon"], preset, seed)
         lv = long_validity(long, preset)
         out[f"{kind}_long_valid"], out[f"{kind}_long_survival"] = lv["valid"], lv["survival_end"]

@@ -3,6 +3,7 @@ session fixtures that train the shared models once (seed 0)."""
 import pytest
 import torch
 
+from reproductions.harness.card import load_card
 from reproductions.harness.runner import ROOT, import_module
 
 MAR = ROOT / "reproductions" / "mar"
@@ -16,13 +17,16 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason="needs CUDA (full-scale claim)"))
 
 
+def _card_threads(folder) -> int:
+    """The thread count the card's smoke records were made with: a fixed count keeps CPU results
+    reproducible (MAR's toy: 1; NOVA: 2)."""
+    return load_card(folder / "card.yaml")[0].seeds.cpu_threads
+
+
 @pytest.fixture(autouse=True)
-def _one_thread():
-    """A fixed thread count keeps CPU results reproducible. One thread, not two: the committed
-    smoke records were measured with one (on the shared 2-core machine two threads ran up to 20x
-    slower under contention), and these small models gain little from a second thread."""
+def _mar_threads():
     before = torch.get_num_threads()
-    torch.set_num_threads(1)
+    torch.set_num_threads(_card_threads(MAR))
     yield
     torch.set_num_threads(before)
 
@@ -30,7 +34,7 @@ def _one_thread():
 @pytest.fixture(scope="session")
 def mar_toy():
     """Metrics of the toy at smoke scale, seed 0 (both heads trained once)."""
-    torch.set_num_threads(1)
+    torch.set_num_threads(_card_threads(MAR))
     toy, presets = import_module(MAR, "toy"), import_module(MAR, "presets")
     diff = toy.train("diffusion", presets.smoke, 0)
     mse = toy.train("mse", presets.smoke, 0)
@@ -40,7 +44,7 @@ def mar_toy():
 @pytest.fixture(scope="session")
 def nova_smoke():
     """(metrics, gate) of the whole pipeline at smoke scale, seed 0 (the minutes of this suite)."""
-    torch.set_num_threads(1)
+    torch.set_num_threads(_card_threads(NOVA))
     repro, presets, experiment = (import_module(NOVA, n) for n in ("repro", "presets", "experiment"))
     ae, models = repro.train_all(presets.smoke, 0)
     measured, _, gate, _ = experiment.measure(ae, models, presets.smoke, 0, repro.MAX_GATE_RATIO)

@@ -47,6 +47,13 @@ def test_masked_matches_raster(nova_smoke):
     assert result["verdict"] == result["expected"] and not result["outside_band"], result
 
 
+@pytest.mark.xdist_group("nova")
+def test_per_context_coverage(nova_smoke):
+    measured, gate = nova_smoke
+    result = judge_run(NOVA, "per-context-coverage", measured, gate["passed"])
+    assert result["verdict"] == result["expected"] and not result["outside_band"], result
+
+
 @pytest.mark.gpu
 def test_full_scale_pipeline():
     """Full scale runs through the runner, so the one training also writes results/full.json."""
