@@ -207,14 +207,25 @@ def seed_records(folder: Path, card: Card) -> dict[int, dict]:
 
 
 def judge_run(folder: Path, claim_id: str, measured: dict, gate_passed: bool,
-              root: Path = ROOT) -> dict:
+              root: Path = ROOT, seed: int = 0) -> dict:
     """A new run's claim judged by the reproduction's card, with the bands of its committed seed
-    records (:func:`card.judge_claim`): what every claim test asserts on."""
+    records (:func:`card.judge_claim`): what every claim test asserts on.
+
+    ``expected`` is the verdict this run must reproduce: the one the committed record of the same
+    ``seed`` gives by the card, where there is one (a claim can hold by the card's rule on two of
+    three seeds and miss on the one a test trains), else the card's. That the rule's verdict over
+    the records is the card's is :func:`check`'s part."""
     card, findings = load_card(folder / "card.yaml", root)
     if card is None:
         raise ValueError("; ".join(map(str, findings)))
-    return judge_claim(card, claim_id, measured, gate_passed,
-                       list(seed_records(folder, card).values()))
+    records = seed_records(folder, card)
+    result = judge_claim(card, claim_id, measured, gate_passed, list(records.values()))
+    claim = {c.id: c for c in card.claims}[claim_id]
+    if claim.scale == "smoke" and seed in records:
+        rec = records[seed]
+        (own,) = judge(card, "smoke", rec["metrics"], rec["gate"]["passed"], only=[claim_id])
+        result["expected"] = own["verdict"]
+    return result
 
 
 def seed_table(folder: Path, card: Card) -> list[dict]:

@@ -318,6 +318,12 @@ def test_check_enforces_three_seeds_their_code_and_the_cards_verdict(tmp_path):
         "the card records 'holds'" in problems
     report = runner.report([folder], root)
     assert "| toy-repro | toy-claim | smoke | 1/3 | -1 / -1 / +2 | does not hold | holds |" in report
+    # a claim test's run must reproduce its own seed's record, whatever the rule's verdict
+    for seed, m, own in ((2, 3.0, "holds"), (0, 0.0, "does not hold")):
+        got = runner.judge_run(folder, "toy-claim", {"m": m}, True, root, seed=seed)
+        assert got["verdict"] == got["expected"] == own, got
+    assert runner.judge_run(folder, "toy-claim", {"m": 0.0}, True, root, seed=2)["expected"] == \
+        "holds"
 
 
 def test_margin_is_the_signed_slack_of_the_tightest_comparison():
@@ -351,10 +357,7 @@ def test_seed_rule_and_bands():
 
 # Reproductions whose three seed records from the current code are not all made yet, and why;
 # `awm repro check` lists what is missing. Strict: the day the records exist, the entry must go.
-RECORDS_PENDING = {
-    "nova": "seed 1 from the current code (its record predates the code digest) and seed 2: "
-            "a 2000-step run took 44 min beside another training on the 2-core machine",
-}
+RECORDS_PENDING: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", [

@@ -128,25 +128,25 @@ def test_forking_world_branches_and_proportion():
         ForkConfig(jitter=0.1)
 
 
-def test_diagnosis_scenes_fork_at_the_first_generated_frame():
-    """The diagnosis's scenes share their context between both branches and differ from the next
+def test_first_fork_scenes_fork_at_the_first_generated_frame():
+    """The first-fork scenes (of the coverage claim and the diagnosis) share their context between both branches and differ from the next
     frame on; its side classifier reads a ball drawn at either branch's position correctly."""
-    diagnose = import_module(ROOT / "reproductions" / "nova", "diagnose")
+    experiment = import_module(ROOT / "reproductions" / "nova", "experiment")
     presets = import_module(ROOT / "reproductions" / "nova", "presets")
     preset = presets.smoke
-    scenes = diagnose.first_fork_scenes(preset, seed=0, count=64)
+    scenes = experiment.first_fork_scenes(preset, seed=0, count=64)
     assert len(scenes["context"]) == 64
     gap = np.linalg.norm(scenes["keep_pos"] - scenes["flip_pos"], axis=-1)
     assert (gap >= 1.5).all()
     assert not np.allclose(scenes["keep_frame"], scenes["flip_frame"])
-    world = diagnose.experiment.make_world(preset)
+    world = experiment.make_world(preset)
     r = np.full((64, 1), preset["radius"])
     white = np.ones((64, 1, 1), np.float32)
     at_flip = world.render(scenes["flip_pos"][:, None], r, white)
     at_keep = world.render(scenes["keep_pos"][:, None], r, white)
-    assert (diagnose.flip_side(at_flip, scenes) == 1.0).all()
-    assert (diagnose.flip_side(at_keep, scenes) == 0.0).all()
-    assert np.isnan(diagnose.flip_side(np.zeros_like(at_keep), scenes)).all()
+    assert (experiment.flip_side(at_flip, scenes) == 1.0).all()
+    assert (experiment.flip_side(at_keep, scenes) == 0.0).all()
+    assert np.isnan(experiment.flip_side(np.zeros_like(at_keep), scenes)).all()
 
 
 def test_awm_repro_diagnose_names_a_reproduction_without_one(capsys):
