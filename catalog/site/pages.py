@@ -7,6 +7,7 @@ every ``{{ }}`` passes through ``text.md_text`` unless a helper of ``text`` made
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -22,6 +23,11 @@ from . import text
 
 GEN = "generated"
 NEWEST = 10  # papers listed on the home page
+# The search index's word separator (mkdocs.yml's plugins: search: separator, which a test
+# pins to this): spaces, hyphens, punctuation and '+', so "Self Forcing++:" gives the words
+# self and forcing, never a rarer "forcing++:" that a search for "forcing" also matches.
+SEARCH_SEPARATOR = r'[\s\-,:;!?=\[\]()"`/+]+|\.(?!\d)|&[lg]t;'
+PAPER_BOOST = 4  # a paper's own page outranks pages that mention it (reproductions, sections)
 UPSTREAM = "https://github.com/gracezhao1997/Awesome-Video-World-Models-with-AR-Diffusion"
 _SAFE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.(png|jpg|jpeg|gif|webp)")
 _SECTION_ID = re.compile(r"[a-z0-9-]+/[a-z0-9-]+")
@@ -120,6 +126,16 @@ def paper_view(catalog: Catalog, paper: Paper, page: str, built_upon_by: list[st
             "built_upon_by": named(built_upon_by)}
 
 
+def search_boost(paper: Paper, built_upon_by: int) -> float:
+    """The search weight of a paper's page. Material's search scores a word in a title the same
+    however long the title is, so "Self Forcing" would tie with "Self Forcing++": a shorter
+    name weighs more (as length normalisation would do), and among equals a paper that more
+    catalog papers build on weighs a little more."""
+    words = len([w for w in re.split(SEARCH_SEPARATOR, paper.name) if w])
+    return round(PAPER_BOOST / (1 + 0.1 * max(words - 1, 0))
+                 * (1 + 0.05 * math.log2(1 + built_upon_by)), 3)
+
+
 def _row(catalog: Catalog, page: str, paper: Paper) -> dict:
     return {"paper": paper,
             "name": text.page_link(paper.name, relative(page, paper_page(paper.key))),
@@ -130,6 +146,10 @@ def _row(catalog: Catalog, page: str, paper: Paper) -> dict:
 def front_matter(**fields) -> Markup:
     """YAML front matter; values are HTML-escaped because the theme prints them as HTML."""
     def clean(v):
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, (bool, int, float)):
+            return v
         return [clean(x) for x in v] if isinstance(v, list) else text.plain_html(v)
     body = yaml.dump({k: clean(v) for k, v in fields.items() if v not in (None, [])},
                      Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=1000)
@@ -245,7 +265,8 @@ def render_pages(catalog: Catalog, contributing: str | None = None,
         page = paper_page(key)
         card = catalog.reproductions.get(key)
         body = paper_html.render(paper_view(catalog, paper, page, upon[key]), repro=bool(card))
-        render(page, "paper.md.j2", front=front_matter(title=paper.name, tags=list(paper.tags)),
+        render(page, "paper.md.j2", front=front_matter(title=paper.name, tags=list(paper.tags),
+                                            search={"boost": search_boost(paper, len(upon[key]))}),
                body=Markup(body), repro=reproduction_view(catalog, card, page) if card else None)
     render(f"{GEN}/tags.md", "tags.md.j2", tags=sorted(tax.tags.items()))
     views = [reproduction_view(catalog, card, f"{GEN}/reproductions/index.md")

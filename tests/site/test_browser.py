@@ -209,3 +209,31 @@ def test_built_folder_works_from_file_urls_with_no_server(built_site, file_visit
     files = [u for u in file_visit.requests if u.startswith("file:")]
     assert any(u.endswith("/generated/catalog-data.js") for u in files)
     assert all(u.startswith("file:") for u in file_visit.requests if not u.startswith("data:"))
+
+
+# Names whose own page must be the first search result: the examples where a longer name
+# ("Self Forcing++", "Causal Forcing++", "Genie 2", "V-JEPA 2") or a tag (self-supervised) once
+# came first, and plain ones.
+SEARCH_NAMES = ["Self Forcing", "Diffusion Forcing", "Causal Forcing", "CausVid", "Genie",
+                "Genie 2", "V-JEPA", "V-JEPA 2", "LongLive", "GameNGen", "Matrix-Game",
+                "Rolling Forcing"]
+
+
+def test_search_puts_the_named_paper_first(built_site, visit):
+    catalog, _ = built_site
+    by_name = {p.name: key for key, p in catalog.papers.items()}
+    page = visit.go("index.html")
+    page.locator("input.md-search__input").click()
+    first = ("() => { const a = document.querySelector('.md-search-result__item > a');"
+             " return a ? a.getAttribute('href') : null; }")
+    misses = []
+    for name in SEARCH_NAMES:
+        page.fill("input.md-search__input", name)
+        page.keyboard.press("End")  # the search runs on key events, not on fill's input event
+        want = f"generated/papers/{by_name[name]}.html"
+        try:
+            page.wait_for_function(f"() => ({first})()?.includes('{want}')", timeout=4000)
+        except Exception:
+            misses.append((name, page.evaluate(first)))
+    assert misses == []
+    assert visit.errors == [] and visit.external() == []

@@ -129,7 +129,7 @@ def test_hostile_paper_page_is_escaped_html(tmp_path, hostile):
     hrefs = [v for k, v in out.attrs if k == "href"]
     assert all(h.startswith(("https://", "../", "#")) or h.endswith(".html") for h in hrefs)
     assert "https://github.com/example/repo%22onmouseover=%22window.__pwned=1" in hrefs
-    assert {k for k, _ in out.attrs} <= {"class", "href", "id"}
+    assert {k for k, _ in out.attrs} <= {"class", "href", "id", "data-search-exclude"}
     assert catalog.papers[HOSTILE_KEY].title in "".join(out.text)
     assert "<script>window.__pwned=1</script>" in "".join(out.text)  # the BibTeX, as text
 
@@ -169,3 +169,22 @@ def test_reproduction_pages_show_claims_verdicts_and_results():
     assert "DF &lt;b&gt;toy&lt;/b&gt;" in page
     assert "## Reproduction" in out[f"generated/papers/{key}.md"]
     assert pages.counts(catalog)["with_reproduction"] == 1
+
+
+def test_search_separator_and_boosts_favour_the_exact_name():
+    search = next(p["search"] for p in read_config(ROOT)["plugins"]
+                  if isinstance(p, dict) and "search" in p)
+    assert search["separator"] == pages.SEARCH_SEPARATOR
+    assert search["fields"]["title"]["boost"] > 10 * search["fields"]["tags"]["boost"]
+    assert [w for w in re.split(pages.SEARCH_SEPARATOR, "Self-Forcing++: Towards") if w] == [
+        "Self", "Forcing", "Towards"]
+    catalog = load_catalog(ROOT)
+    short, long = catalog.papers["v-jepa"], catalog.papers["v-jepa-2"]  # V JEPA, V JEPA 2
+    assert pages.search_boost(short, 0) > pages.search_boost(long, 0)
+    # "Self Forcing" and "Self Forcing++" are the same words: more descendants break the tie
+    paper = catalog.papers["self-forcing"]
+    assert pages.search_boost(paper, 5) > pages.search_boost(paper, 0)
+    page = pages.render_pages(catalog)["generated/papers/self-forcing.md"]
+    front = yaml.safe_load(page.split("---\n")[1])
+    assert front["search"]["boost"] == pages.search_boost(
+        paper, len(catalog.built_upon_by("self-forcing")))
