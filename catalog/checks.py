@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from .loader import Finding
-from .model import Catalog, Paper, lookalikes, normalise_title
+from .model import KEY_PATTERN, Catalog, Paper, lookalikes, normalise_title
 
 Check = Callable[[Catalog, dt.date], Iterable[Finding]]
 
@@ -137,20 +137,28 @@ def _link_rules(field: str, host: str, path: str) -> tuple[str, str] | None:
 _URL_CHARS = re.compile(r"^[!#-;=?-\[\]_a-z~%]+$", re.IGNORECASE)  # printable, no space<>"\^`{|}
 
 
+def _url_problem(where: str, url: str) -> tuple[str, str] | None:
+    """(problem, fix) when ``url`` is not a well-formed https URL."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "https":
+        scheme = f"'{parts.scheme}:'" if parts.scheme else "no scheme"
+        return f"{where} is not an https link ({scheme}): {url!r}", \
+            "only https:// links are accepted"
+    if not parts.netloc or not _URL_CHARS.match(url):
+        return f"{where} is not a well-formed URL: {url!r}", \
+            "write a plain https://host/path URL; encode spaces as %20"
+    return None
+
+
 def check_links(catalog: Catalog, today: dt.date) -> Iterator[Finding]:
     for key, paper in catalog.papers.items():
         for field, url in paper.links.all():
             where = f"links.{field}"
             parts = urlsplit(url)
-            host = parts.netloc.lower().removeprefix("www.")
-            if parts.scheme.lower() != "https":
-                scheme = f"'{parts.scheme}:'" if parts.scheme else "no scheme"
-                yield _at(catalog, key, where, f"{where} is not an https link ({scheme}): {url!r}",
-                          "only https:// links are accepted")
-            elif not host or not _URL_CHARS.match(url):
-                yield _at(catalog, key, where, f"{where} is not a well-formed URL: {url!r}",
-                          "write a plain https://host/path URL; encode spaces as %20")
-            elif rule := _link_rules(field, host, parts.path):
+            if problem := _url_problem(where, url):
+                yield _at(catalog, key, where, *problem)
+            elif rule := _link_rules(field, parts.netloc.lower().removeprefix("www."),
+                                     parts.path):
                 yield _at(catalog, key, where, f"{where}: {rule[0]}", rule[1])
 
 
@@ -302,6 +310,108 @@ def _cycle_through(start: str, members: set[str], graph: dict[str, list[str]]) -
     return [start]  # unreachable for a real component
 
 
+# --- results, compute, open (the knowledge-base fields) ---------------------------------------
+
+_SOURCE_FIX = 'write where it was read, e.g. source: "arXiv 2506.08009, Table 1"'
+_HARDWARE_FIX = 'name what it was measured on as the source gives it, e.g. hardware: "1x H100"'
+# (part of compute, its number's field, the unit shown in messages); each needs a source, and
+# the speed and memory parts a hardware: a frame rate without its GPU compares nothing.
+_COMPUTE_PARTS = [("throughput", "fps", "frames per second", True),
+                  ("latency", "seconds", "seconds", True),
+                  ("memory", "gb", "GB", True),
+                  ("training", "gpu_hours", "GPU-hours", False)]
+
+
+def _range_text(low: float | None, high: float | None) -> str:
+    def num(x: float) -> str:
+        return f"{x:g}"
+    if low is not None and high is not None:
+        return f"{num(low)} to {num(high)}"
+    return f"at least {num(low)}" if low is not None else f"at most {num(high)}"
+
+
+def check_results(catalog: Catalog, today: dt.date) -> Iterator[Finding]:
+    """Each reported number names a benchmark of the vocabulary, lies in its range and says
+    where it was read."""
+    vocabulary = catalog.benchmarks
+    for key, paper in catalog.papers.items():
+        for index, result in enumerate(paper.results):
+            where = f"results.{index}"
+            bench = vocabulary.get(result.benchmark)
+            if bench is None:
+                yield _at(catalog, key, f"{where}.benchmark",
+                          f"{where}.benchmark: unknown benchmark '{result.benchmark}'",
+                          _suggest(result.benchmark, vocabulary,
+                                   "catalog/benchmarks.yaml, or add the benchmark there"))
+            elif (bench.min is not None and result.value < bench.min) or \
+                    (bench.max is not None and result.value > bench.max):
+                unit = f" {bench.unit}" if bench.unit else ""
+                yield _at(catalog, key, f"{where}.value",
+                          f"{where}.value {result.value:g} is outside {bench.name}'s range "
+                          f"({_range_text(bench.min, bench.max)}{unit})",
+                          f"write the value on {bench.name}'s own scale, as the source reports it")
+            if not result.source:
+                yield _at(catalog, key, where, f"{where} ({result.benchmark}) has no source",
+                          _SOURCE_FIX)
+
+
+def _looks_like_key(text: str) -> bool:
+    return re.fullmatch(KEY_PATTERN, text) is not None
+
+
+def check_compute(catalog: Catalog, today: dt.date) -> Iterator[Finding]:
+    """Every figure positive, with its source; speed and memory with their hardware; a
+    base_model written like a catalog key names one."""
+    for key, paper in catalog.papers.items():
+        compute = paper.compute
+        if compute is None:
+            continue
+        if compute.parameters_b is not None:
+            if compute.parameters_b <= 0:
+                yield _at(catalog, key, "compute.parameters_b", "compute.parameters_b "
+                          f"{compute.parameters_b:g} is not a positive number of billions",
+                          "write the parameter count in billions, e.g. 1.3")
+            if not compute.source:
+                yield _at(catalog, key, "compute.parameters_b",
+                          "compute.parameters_b has no source",
+                          'add compute.source: where the parameter count was read, e.g. '
+                          '"official README, model zoo"')
+        base = compute.base_model
+        if base and _looks_like_key(base) and base not in catalog.papers:
+            yield _at(catalog, key, "compute.base_model",
+                      f"compute.base_model '{base}' is written like a catalog key but no record "
+                      "has it", _suggest(base, catalog.papers, "papers/ for the keys; for a base "
+                                         "outside the catalog write its name as the paper does, "
+                                         "e.g. Wan2.1-T2V-1.3B"))
+        elif base == key:
+            yield _at(catalog, key, "compute.base_model", "compute.base_model names the paper "
+                      "itself", "name the model its weights start from")
+        for part, number, unit, needs_hardware in _COMPUTE_PARTS:
+            figure = getattr(compute, part)
+            if figure is None:
+                continue
+            where = f"compute.{part}"
+            value = getattr(figure, number)
+            if value is not None and value <= 0:
+                yield _at(catalog, key, f"{where}.{number}", f"{where}.{number} {value:g} is "
+                          f"not a positive number of {unit}", f"write the {unit} the source gives")
+            if needs_hardware and not figure.hardware:
+                yield _at(catalog, key, where, f"{where} has no hardware", _HARDWARE_FIX)
+            if not figure.source:
+                yield _at(catalog, key, where, f"{where} has no source", _SOURCE_FIX)
+
+
+def check_open(catalog: Catalog, today: dt.date) -> Iterator[Finding]:
+    """open.code and open.weights are well-formed https links."""
+    for key, paper in catalog.papers.items():
+        if paper.open is None:
+            continue
+        for field in ("code", "weights"):
+            url = getattr(paper.open, field)
+            if url and (problem := _url_problem(f"open.{field}", url)):
+                yield _at(catalog, key, f"open.{field}", *problem)
+
+
 # --- BibTeX override and reproduction cards ---------------------------------------------------
 
 def check_bibtex_override(catalog: Catalog, today: dt.date) -> Iterator[Finding]:
@@ -331,6 +441,9 @@ CHECKS: list[Check] = [
     check_builds_on,
     check_bibtex_override,
     check_reproduction_cards,
+    check_results,
+    check_compute,
+    check_open,
 ]
 
 

@@ -19,10 +19,11 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from .model import Catalog, Paper, Source, Taxonomy
+from .model import Benchmark, Catalog, Paper, Source, Taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_BYTES = 64 * 1024  # a paper record is a few hundred bytes; 64 KB leaves room for BibTeX
+DRAFT_FIELD = "draft"  # marks a drafted record that a person has not confirmed yet
 
 
 @functools.total_ordering
@@ -222,10 +223,32 @@ def parse_yaml(text: str, rel: str) -> tuple[object, dict[str, int]]:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             lines[str(key_node.value)] = key_node.start_mark.line + 1
-            if isinstance(value_node, yaml.MappingNode):  # links.code and the like
+            if str(key_node.value) in DEEP_FIELDS:  # results.0.setting.steps and the like
+                _nested_lines(value_node, str(key_node.value), lines)
+            elif isinstance(value_node, yaml.MappingNode):  # links.code and the like
                 for sub_key, _ in value_node.value:
                     lines[f"{key_node.value}.{sub_key.value}"] = sub_key.start_mark.line + 1
     return data, lines
+
+
+# Fields whose every nested key and list item gets its own line (``results.0.value``): a finding
+# about one number points at that number's line. Other fields keep two levels (fast path).
+DEEP_FIELDS = ("results", "compute", "open")
+
+
+def _nested_lines(node, path: str, lines: dict[str, int], depth: int = 0) -> None:
+    if depth > 8:  # records are shallow; a deeper node is reported by the schema anyway
+        return
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            sub = f"{path}.{key_node.value}"
+            lines[sub] = key_node.start_mark.line + 1
+            _nested_lines(value_node, sub, lines, depth + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            sub = f"{path}.{index}"
+            lines[sub] = item.start_mark.line + 1
+            _nested_lines(item, sub, lines, depth + 1)
 
 
 class LoadError(Exception):
@@ -234,21 +257,51 @@ class LoadError(Exception):
         self.finding = finding
 
 
+# The fix for an unknown key inside a part of a record: the keys that part allows.
+_ALLOWED = {"setting": "resolution, frames, steps, prompts, dataset, seeds, note",
+            "throughput": "fps, hardware, resolution, note, source",
+            "latency": "seconds, hardware, note, source",
+            "memory": "gb, hardware, note, source",
+            "training": "hardware, gpu_hours, note, source",
+            "compute": "parameters_b, base_model, source, throughput, latency, memory, training",
+            "open": "code, weights, licence, source",
+            "results": "benchmark, value, setting, source"}
+
+
+def _allowed_keys(loc: list[str]) -> str:
+    """The allowed keys of the part an unknown key sits in, e.g. setting's."""
+    for part in reversed(loc[:-1]):
+        if part in _ALLOWED:
+            return f"{part} allows only {_ALLOWED[part]}; see CONTRIBUTING.md"
+    return "see CONTRIBUTING.md for the allowed fields"
+
+
 def _schema_findings(rel: str, lines: dict[str, int], err: ValidationError) -> list[Finding]:
     out = []
+    source = Source(rel, lines)
     for e in err.errors():
         loc = [str(x) for x in e["loc"]]
         where = ".".join(loc) or "record"
-        line = lines.get(loc[0], 1) if loc else 1
+        line = source.line(where) if loc else 1
         if e["type"] == "extra_forbidden":
-            msg, fix = f"unknown field '{where}'", "see CONTRIBUTING.md for the allowed fields"
+            msg, fix = f"unknown field '{where}'", _allowed_keys(loc)
+        elif e["type"] in ("float_type", "finite_number"):
+            msg = f"field '{where}' must be a number, got {e['input']!r}"
+            fix = "write the number alone, e.g. 84.31: the unit is the benchmark's or the field's"
+        elif e["type"] == "literal_error" and loc[-1] == "prompts":
+            msg, fix = f"field '{where}' must be original or extended, got {e['input']!r}", \
+                "original: the benchmark's prompts as published; extended: rewritten prompts"
         elif e["type"] == "missing":
             msg, fix = f"missing field '{where}'", f"add '{loc[-1]}:'"
         elif e["type"] == "string_pattern_mismatch":
             msg = f"field '{where}' has a bad format"
             fix = {"key": "lowercase letters, digits and single hyphens",
                    "date": "write YYYY-MM, e.g. 2024-07",
-                   "arxiv": "write the bare id, e.g. 2407.01392 (no 'v2', no URL)"}.get(loc[0], "")
+                   "arxiv": "write the bare id, e.g. 2407.01392 (no 'v2', no URL)",
+                   "resolution": "write width x height in pixels, e.g. 832x480",
+                   "licence": "write the SPDX id the repository states, e.g. Apache-2.0",
+                   "url": "only https:// links are accepted",
+                   }.get(loc[-1] if loc[-1] in ("resolution", "licence", "url") else loc[0], "")
         else:
             msg, fix = f"field '{where}': {e['msg'].removeprefix('Value error, ')}", ""
         out.append(Finding(rel, line, msg, fix))
@@ -259,6 +312,26 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     path = path or ROOT / "catalog" / "taxonomy.yaml"
     data, _ = read_yaml(path, str(path))
     return Taxonomy.from_dict(data)
+
+
+def load_benchmarks(path: Path, rel: str) -> tuple[dict[str, Benchmark], list[Finding]]:
+    """The benchmark vocabulary (catalog/benchmarks.yaml): key -> Benchmark, in file order."""
+    try:
+        data, lines = read_yaml(path, rel)
+    except LoadError as err:
+        return {}, [err.finding]
+    entries = data.get("benchmarks") if isinstance(data, dict) else None
+    if not isinstance(entries, dict):
+        return {}, [Finding(rel, 1, "no 'benchmarks:' mapping", "write benchmarks: {<key>: {...}}")]
+    benchmarks, findings = {}, []
+    for key, entry in entries.items():
+        try:
+            benchmarks[str(key)] = Benchmark.model_validate(
+                {"key": key, **(entry if isinstance(entry, dict) else {})})
+        except ValidationError as err:
+            findings += [Finding(rel, lines.get(f"benchmarks.{key}", 1), f.message, f.fix)
+                         for f in _schema_findings(rel, {}, err)]
+    return benchmarks, findings
 
 
 def load_paper(path: Path, rel: str) -> tuple[Paper | None, Source, list[Finding]]:
@@ -278,6 +351,11 @@ def load_paper(path: Path, rel: str) -> tuple[Paper | None, Source, list[Finding
     if not isinstance(data, dict):
         return None, source, hidden + [Finding(rel, 1, "a paper record must be a YAML mapping",
                                                "start with 'key: <file name>'")]
+    if DRAFT_FIELD in data:  # written by awm discover / awm import: not a record until confirmed
+        note = " ".join(str(data[DRAFT_FIELD]).split())[:300]
+        return None, source, hidden + [Finding(
+            rel, lines.get(DRAFT_FIELD, 1), f"draft, not yet a record: {note}",
+            f"check every field against the paper, then delete the '{DRAFT_FIELD}:' line")]
     # YAML reads 2024-07-01 as a date and 2024 as int: say what to write instead of crashing.
     if "date" in data and not isinstance(data["date"], str):
         return None, source, hidden + [Finding(
@@ -350,5 +428,10 @@ def load_catalog(root: Path | None = None, papers_dir: Path | None = None) -> Ca
             papers[paper.key] = paper
             sources[paper.key] = source
     cards, card_findings = load_reproductions(root)
+    vocabulary = root / "catalog" / "benchmarks.yaml"
+    if not vocabulary.exists():  # a fixture catalog without its own: the repository's
+        vocabulary = ROOT / "catalog" / "benchmarks.yaml"
+    benchmarks, benchmark_findings = load_benchmarks(vocabulary, "catalog/benchmarks.yaml")
     papers = dict(sorted(papers.items()))
-    return Catalog(papers, taxonomy, sources, cards, findings + card_findings)
+    return Catalog(papers, taxonomy, sources, cards, findings + card_findings + benchmark_findings,
+                   benchmarks)

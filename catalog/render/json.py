@@ -14,7 +14,7 @@ from pydantic import TypeAdapter
 from ..model import Catalog, Paper
 from .readme import reproduction_summary
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: results, compute and open on papers; the benchmarks vocabulary
 _PAPERS = TypeAdapter(list[Paper])  # one call dumps every record (much faster than one each)
 
 
@@ -48,8 +48,15 @@ def catalog_data(catalog: Catalog) -> dict:
         {"paper": key, "folder": str(card.get("folder", "")), "card": str(card.get("path", "")),
          "results": reproduction_summary(card)}
         for key, card in sorted(catalog.reproductions.items()) if key in catalog.papers]
+    used: dict[str, int] = defaultdict(int)
+    for paper in catalog.papers.values():
+        for result in paper.results:
+            used[result.benchmark] += 1
+    benchmarks = [dict(bench.model_dump(mode="json"), results=used.get(key, 0))
+                  for key, bench in sorted(catalog.benchmarks.items())]
     return {
         "schema_version": SCHEMA_VERSION,
+        "benchmarks": benchmarks,
         "counts": {"papers": len(papers), "with_code": sum(1 for p in papers if p["links"]["code"]),
                    "with_reproduction": len(reproductions), "edges": len(edges)},
         "taxonomy": taxonomy,

@@ -19,6 +19,8 @@ from tools.awm import main as awm
 HIDDEN = " (delete it: an invisible character can hide text or reverse how it reads)"
 PLAIN = " (write plain text: pages show a field as text, never as HTML)"
 MERGE = " (one paper, one record: merge the two files)"
+SOURCE = ' (write where it was read, e.g. source: "arXiv 2506.08009, Table 1")'
+HARDWARE = ' (name what it was measured on as the source gives it, e.g. hardware: "1x H100")'
 
 # fixture folder -> every finding it must give, exactly (file:line: message (fix))
 EXPECTED = {
@@ -166,6 +168,38 @@ EXPECTED = {
         "papers/python-tag.yaml:3: YAML error: could not determine a constructor for the tag "
         "'tag:yaml.org,2002:python/object/apply:os.system' "
         "(only plain YAML is accepted: no tags such as !!python)",
+    ],
+    "knowledge": [  # complete.yaml (every field, valid) and derived.yaml (base in the catalog) pass
+        "papers/bad-licence.yaml:8: field 'open.licence' has a bad format "
+        "(write the SPDX id the repository states, e.g. Apache-2.0)",
+        "papers/base-model.yaml:7: compute.base_model 'complet' is written like a catalog key but "
+        "no record has it (did you mean 'complete'? see papers/ for the keys; for a base outside "
+        "the catalog write its name as the paper does, e.g. Wan2.1-T2V-1.3B)",
+        "papers/no-hardware.yaml:7: compute.throughput has no hardware" + HARDWARE,
+        "papers/no-hardware.yaml:8: compute.memory has no hardware" + HARDWARE,
+        "papers/no-source.yaml:7: results.0 (vbench-total) has no source" + SOURCE,
+        "papers/no-source.yaml:10: compute.parameters_b has no source (add compute.source: where "
+        "the parameter count was read, e.g. \"official README, model zoo\")",
+        "papers/no-source.yaml:11: compute.latency has no source" + SOURCE,
+        "papers/non-numeric.yaml:8: field 'results.0.value' must be a number, got '84.3%' (write "
+        "the number alone, e.g. 84.31: the unit is the benchmark's or the field's)",
+        "papers/non-numeric.yaml:12: field 'results.1.setting.prompts' must be original or "
+        "extended, got 'rewritten' (original: the benchmark's prompts as published; extended: "
+        "rewritten prompts)",
+        "papers/non-numeric.yaml:12: field 'results.1.setting.resolution' has a bad format "
+        "(write width x height in pixels, e.g. 832x480)",
+        "papers/open-links.yaml:7: open.code is not an https link ('http:'): "
+        "'http://github.com/example/open-links' (only https:// links are accepted)",
+        "papers/open-links.yaml:8: open.weights is not an https link ('javascript:'): "
+        "'javascript:alert(1)' (only https:// links are accepted)",
+        "papers/out-of-range.yaml:8: results.0.value 184.3 is outside VBench Total's range "
+        "(0 to 100 %) (write the value on VBench Total's own scale, as the source reports it)",
+        "papers/out-of-range.yaml:11: compute.throughput.fps 0 is not a positive number of frames "
+        "per second (write the frames per second the source gives)",
+        "papers/unknown-benchmark.yaml:7: results.0.benchmark: unknown benchmark 'vbench-totl' "
+        "(did you mean 'vbench-total'? see catalog/benchmarks.yaml, or add the benchmark there)",
+        "papers/unknown-setting.yaml:11: unknown field 'results.0.setting.sampler' (setting allows "
+        "only resolution, frames, steps, prompts, dataset, seeds, note; see CONTRIBUTING.md)",
     ],
     "schema": [
         "papers/bad-date.yaml:5: field 'date' must be a YYYY-MM string, got "
@@ -399,3 +433,52 @@ def test_fast_yaml_reading_equals_the_safe_loader(repo_root, fixtures_dir, tmp_p
     files = sorted((repo_root / "papers").glob("*.yaml")) + [mixed]
     for path in files:
         assert read_yaml(path, path.name)[0] == yaml.safe_load(path.read_text()), path.name
+
+
+# --- results, compute, open ---------------------------------------------------------------------
+
+def test_a_complete_knowledge_record_loads_every_figure(fixtures_dir):
+    catalog = load_catalog(fixtures_dir / "knowledge")
+    paper = catalog.papers["complete"]
+    first = paper.results[0]
+    assert (first.benchmark, first.value, first.source) == ("vbench-total", 84.31,
+                                                            "fixture, Table 1")
+    assert first.setting.label() == "832x480, 81 frames, 4 steps, extended prompts, 5 seeds"
+    assert paper.results[1].setting.label() == "UCF-101 test split, 16 frames"
+    compute = paper.compute
+    assert (compute.parameters_b, compute.base_model) == (1.3, "Wan2.1-T2V-1.3B")
+    assert (compute.throughput.fps, compute.throughput.hardware) == (17.0, "1x H100")
+    assert (compute.latency.seconds, compute.memory.gb, compute.training.gpu_hours) == \
+        (0.69, 24.0, 1200.0)
+    assert (paper.open.licence, paper.open.weights) == ("Apache-2.0",
+                                                        "https://huggingface.co/example/complete")
+    assert catalog.papers["derived"].compute.base_model == "complete"
+
+
+def test_the_benchmark_vocabulary_is_checked(good_root, today):
+    (good_root / "catalog").mkdir()
+    (good_root / "catalog" / "benchmarks.yaml").write_text(
+        "benchmarks:\n"
+        "  ok-score: {name: OK, metric: score, higher_is_better: true, description: d,\n"
+        "             url: https://example.org/ok}\n"
+        "  plain-http:\n"
+        "    name: Plain\n    metric: score\n    higher_is_better: true\n    description: d\n"
+        "    url: http://example.org/plain\n", encoding="utf-8")
+    catalog = load_catalog(good_root)
+    assert list(catalog.benchmarks) == ["ok-score"]
+    assert findings_of(good_root, today) == [
+        "catalog/benchmarks.yaml:4: field 'url' has a bad format (only https:// links are "
+        "accepted)"]
+
+
+def test_the_committed_vocabulary_is_complete_and_https(repo_root):
+    catalog = load_catalog(repo_root)
+    assert not [f for f in catalog.load_findings if f.path == "catalog/benchmarks.yaml"]
+    wanted = {"vbench-total", "vbench-quality", "vbench-semantic", "vbench-long-total",
+              "vbench2-total", "fvd-ucf101", "fvd-kinetics600", "fvd-minecraft", "fvd-dmlab",
+              "fid", "psnr", "ssim", "lpips", "worldscore-static", "worldscore-dynamic",
+              "physics-iq", "geneval", "dino-sim", "clip-sim"}
+    assert wanted <= set(catalog.benchmarks)
+    assert all(b.url.startswith("https://") for b in catalog.benchmarks.values())
+    assert catalog.benchmarks["vbench-total"].max == 100
+    assert catalog.benchmarks["fvd-ucf101"].higher_is_better is False
