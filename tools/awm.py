@@ -4,6 +4,7 @@
     awm build [--check]                 regenerate README.md, papers.bib, catalog.json
     awm add ARXIV_ID_OR_URL --section S write papers/<key>.yaml from arXiv (or --manual)
     awm import markdown|bibtex FILE     turn an awesome list / .bib into records
+    awm discover [--days N] [--write N] new arXiv papers ranked against the catalog
     awm site build|serve                generate the site pages and build or serve them
     awm repro ACTION [KEY]              reference reproductions: list, run, check, report,
                                         diagnose
@@ -56,6 +57,25 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--bib", type=Path, help="the list's .bib, to check BibTeX anchors (markdown; "
                    "default: the .bib beside FILE)")
 
+    d = sub.add_parser("discover", help="new arXiv papers in a date window, ranked by "
+                       "similarity to the catalog (queries: catalog/discover.yaml)")
+    d.add_argument("--since", metavar="YYYY-MM-DD", help="first day of the window")
+    d.add_argument("--to", metavar="YYYY-MM-DD", help="last day of the window (default: today)")
+    d.add_argument("--days", type=int, help="window length in days, ending at --to "
+                   "(default: window_days in catalog/discover.yaml)")
+    d.add_argument("--min-score", type=float, help="leave out candidates scoring below this "
+                   "(default: min_score in catalog/discover.yaml)")
+    d.add_argument("--include", action="append", metavar="WORD",
+                   help="keep only candidates whose title or abstract has one of these words "
+                   "(repeat the option for more)")
+    d.add_argument("--exclude", action="append", metavar="WORD",
+                   help="leave out candidates whose title or abstract has any of these words")
+    d.add_argument("--write", type=int, metavar="N", help="draft records for the top N")
+    d.add_argument("--out", type=Path, help="folder for the drafts (default: papers/)")
+    d.add_argument("--limit", type=int, help="show only the first N rows of the table")
+    d.add_argument("--table", type=Path, help="also write the table (Markdown) to this file")
+    d.add_argument("--config", type=Path, help="queries file (default: catalog/discover.yaml)")
+
     s = sub.add_parser("site", help="generate and build or serve the documentation site")
     s.add_argument("action", choices=["build", "serve"])
     s.add_argument("--engine", choices=["mkdocs", "zensical"], default="mkdocs")
@@ -80,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("add", "import"):
         from catalog.importers import commands
         return getattr(commands, "import_" if args.command == "import" else "add")(args)
+    if args.command == "discover":
+        from catalog import discover
+        return discover.main(args)
     if args.command == "site":
         from catalog.site import commands
         return commands.main(args)

@@ -14,8 +14,9 @@ from pathlib import Path
 import yaml
 
 MAX_INPUT_BYTES = 5 * 1024 * 1024  # the upstream README is 67 KB; a 50 MB "list" is refused unread
-FIELD_ORDER = ("key", "name", "title", "authors", "date", "venue", "arxiv", "links", "section",
-               "tags", "builds_on", "summary")
+# ``draft`` first, where a reader sees it: a record that carries it is refused by the loader.
+FIELD_ORDER = ("draft", "key", "name", "title", "authors", "date", "venue", "arxiv", "links",
+               "section", "tags", "builds_on", "summary")
 
 
 class InputError(Exception):

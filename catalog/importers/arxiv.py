@@ -1,18 +1,22 @@
 """arXiv identifiers and metadata.
 
 ``parse_ref`` turns whatever a contributor pastes (a bare id, ``arXiv:`` prefix, a version
-suffix, an abs/pdf/html URL) into the bare id the catalog stores. ``fetch_many`` asks the arXiv
-API through the ``arxiv`` package; a caller may pass its own ``arxiv.Client`` (tests pass one
-whose HTTP session replays recorded Atom responses).
+suffix, an abs/pdf/html URL) into the bare id the catalog stores. ``fetch_many`` (by id) and
+``search`` (by query, for ``awm discover``) ask the arXiv API through the ``arxiv`` package; a
+caller may pass its own ``arxiv.Client`` (tests pass one, ``make_client(session)``, whose HTTP
+session replays recorded Atom responses).
 """
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import arxiv
 import requests
+from lxml import etree  # the arxiv package's own XML parser
 
 ID_RE = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
 _URL_PATH_RE = re.compile(r"^/(?:abs|pdf|html)/(\d{4}\.\d{4,5})(v\d+)?(?:\.pdf)?/?$")
@@ -44,6 +48,8 @@ class ArxivPaper:
     title: str
     authors: list[str]
     date: str  # YYYY-MM of version 1
+    abstract: str = ""
+    categories: list[str] = field(default_factory=list)
 
 
 def parse_ref(ref: str) -> ArxivRef:
@@ -83,17 +89,62 @@ class _TimeoutSession(requests.Session):
         return super().request(*args, **kwargs)
 
 
-def default_client() -> arxiv.Client:
-    client = arxiv.Client(page_size=100, delay_seconds=3.0, num_retries=2)
-    client._session = _TimeoutSession()
+class _AtomOnly:
+    """The HTTP session as the arxiv package sees it, refusing a 200 answer that is not a whole
+    Atom feed (an HTML error page, a proxy's notice, a cut-off body). The package parses such
+    an answer leniently, as a feed with no entries, which would read as "nothing found"."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def get(self, url, **kwargs):
+        response = self.session.get(url, **kwargs)
+        if response.status_code == 200:
+            try:  # strict, and never resolving entities or fetching anything
+                root = etree.fromstring(bytes(response.content), etree.XMLParser(
+                    resolve_entities=False, no_network=True, huge_tree=False))
+            except etree.XMLSyntaxError as err:
+                raise ValueError(f"not valid XML: {err}") from None
+            if root.tag != "{http://www.w3.org/2005/Atom}feed":
+                raise ValueError("not an Atom feed")
+        return response
+
+
+def make_client(session: requests.Session | None = None, delay_seconds: float = 3.0,
+                num_retries: int = 2) -> arxiv.Client:
+    """The client every command uses: 100 results a page, arXiv's 3 s between requests, a
+    timeout on each request, unreadable answers refused. ``session`` replaces the HTTP layer."""
+    client = arxiv.Client(page_size=100, delay_seconds=delay_seconds, num_retries=num_retries)
+    client._session = _AtomOnly(session if session is not None else _TimeoutSession())
     return client
+
+
+def default_client() -> arxiv.Client:
+    return make_client()
 
 
 def _paper(result: arxiv.Result) -> ArxivPaper:
     return ArxivPaper(arxiv=ID_RE.match(result.get_short_id()).group(1),
                       title=" ".join(result.title.split()),
                       authors=[" ".join(a.name.split()) for a in result.authors],
-                      date=f"{result.published.year:04d}-{result.published.month:02d}")
+                      date=f"{result.published.year:04d}-{result.published.month:02d}",
+                      abstract=" ".join((result.summary or "").split()),
+                      categories=list(result.categories))
+
+
+@contextlib.contextmanager
+def _api_errors():
+    """Every way the API can fail, as one ``ArxivUnavailable`` with a one-line reason."""
+    try:
+        yield
+    except arxiv.HTTPError as err:
+        raise ArxivUnavailable(f"the arXiv API answered HTTP {err.status}") from None
+    except arxiv.ArxivError as err:
+        raise ArxivUnavailable(f"the arXiv API gave no usable answer ({err.message})") from None
+    except requests.RequestException as err:
+        raise ArxivUnavailable(f"cannot reach the arXiv API ({type(err).__name__})") from None
+    except (AttributeError, ValueError) as err:  # a feed we cannot read
+        raise ArxivUnavailable(f"unreadable answer from the arXiv API ({err})") from None
 
 
 def fetch_many(ids: list[str], client: arxiv.Client | None = None) -> dict[str, ArxivPaper]:
@@ -105,19 +156,23 @@ def fetch_many(ids: list[str], client: arxiv.Client | None = None) -> dict[str, 
     unique = sorted(set(ids))
     for start in range(0, len(unique), 100):
         batch = unique[start:start + 100]
-        try:
+        with _api_errors():
             for result in client.results(arxiv.Search(id_list=batch, max_results=len(batch))):
                 paper = _paper(result)
                 found[paper.arxiv] = paper
-        except arxiv.HTTPError as err:
-            raise ArxivUnavailable(f"the arXiv API answered HTTP {err.status}") from None
-        except arxiv.ArxivError as err:
-            raise ArxivUnavailable(f"the arXiv API gave no usable answer ({err.message})") from None
-        except requests.RequestException as err:
-            raise ArxivUnavailable(f"cannot reach the arXiv API ({type(err).__name__})") from None
-        except (AttributeError, ValueError) as err:  # a feed we cannot read
-            raise ArxivUnavailable(f"unreadable answer from the arXiv API ({err})") from None
     return found
+
+
+def search(query: str, first: dt.date, last: dt.date, max_results: int = 200,
+           client: arxiv.Client | None = None) -> list[ArxivPaper]:
+    """Papers matching an arXiv API ``query`` first submitted between ``first`` and ``last``
+    (both days included), newest first. Raises ``ArxivUnavailable`` as ``fetch_many`` does."""
+    client = client or default_client()
+    window = f"submittedDate:[{first:%Y%m%d}0000 TO {last:%Y%m%d}2359]"
+    wanted = arxiv.Search(query=f"({query}) AND {window}", max_results=max_results,
+                          sort_by=arxiv.SortCriterion.SubmittedDate)
+    with _api_errors():
+        return [_paper(r) for r in client.results(wanted) if ID_RE.match(r.get_short_id())]
 
 
 def fetch(arxiv_id: str, client: arxiv.Client | None = None) -> ArxivPaper:
