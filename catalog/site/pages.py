@@ -287,6 +287,10 @@ def render_pages(catalog: Catalog, contributing: str | None = None,
     pages[f"{GEN}/catalog.json"] = render_json(catalog)
     pages[f"{GEN}/catalog-data.js"] = "window.AWM_CATALOG = " + json.dumps(
         data, sort_keys=True, ensure_ascii=True) + ";\n"
+    # each paper's entry of papers.bib, for the BibTeX export of the All papers page
+    pages[f"{GEN}/bibtex-data.js"] = "window.AWM_BIBTEX = " + json.dumps(
+        {key: render_entry(paper) for key, paper in sorted(catalog.papers.items())},
+        sort_keys=True, ensure_ascii=True) + ";\n"
     return pages
 
 

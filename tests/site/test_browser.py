@@ -237,3 +237,92 @@ def test_search_puts_the_named_paper_first(built_site, visit):
             misses.append((name, page.evaluate(first)))
     assert misses == []
     assert visit.errors == [] and visit.external() == []
+
+
+def _shown(page) -> list[str]:
+    return page.eval_on_selector_all("#awm-list tbody tr", "rs => rs.map(r => r.dataset.key)")
+
+
+def _tick(page, facet: str, value: str) -> None:
+    page.locator(f"fieldset[data-facet='{facet}'] input[value='{value}']").check()
+
+
+def test_all_papers_facets_words_sort_and_shared_address(built_site, visit):
+    catalog, _ = built_site
+    page = visit.go("papers.html")
+    newest_first = sorted(catalog.papers.values(), key=lambda p: (p.date, p.key), reverse=True)
+    assert _shown(page) == [p.key for p in newest_first]
+    section = "algorithm/streaming-distillation"
+    _tick(page, "section", section)
+    _tick(page, "has", "code")
+    expected = [p.key for p in newest_first if p.section == section and p.links.code]
+    assert _shown(page) == expected and 0 < len(expected) < len(catalog.papers)
+    # counts beside a value: the papers that ticking it would add, the other groups kept
+    other = "algorithm/long-video-memory"
+    count = page.locator(f"fieldset[data-facet='section'] input[value='{other}'] ~ "
+                         ".awm-facet-count").inner_text()
+    assert int(count) == sum(1 for p in catalog.papers.values()
+                             if p.section == other and p.links.code)
+    page.fill("#awm-q", "forcing")
+    with_word = [k for k in expected if "forcing" in " ".join(
+        [k, catalog.papers[k].name, catalog.papers[k].title, catalog.papers[k].summary or "",
+         " ".join(catalog.papers[k].authors), " ".join(catalog.papers[k].tags)]).lower()]
+    assert _shown(page) == with_word and with_word
+    page.select_option("#awm-sort", "name")
+    assert _shown(page) == sorted(with_word, key=lambda k: (catalog.papers[k].name, k))
+    assert page.locator("#awm-count").inner_text() == (
+        f"Showing {len(with_word)} of {len(catalog.papers)} papers")
+    shared = page.url
+    assert "section=algorithm%2Fstreaming-distillation" in shared and "has=code" in shared
+    assert "words=forcing" in shared and "sort=name" in shared
+    page.goto(shared)  # the address alone restores the view
+    assert _shown(page) == sorted(with_word, key=lambda k: (catalog.papers[k].name, k))
+    assert page.locator(f"fieldset[data-facet='section'] input[value='{section}']").is_checked()
+    assert page.input_value("#awm-q") == "forcing"
+    page.click("#awm-reset")
+    assert len(_shown(page)) == len(catalog.papers)
+    assert page.url.endswith("papers.html?sort=name")  # the filters go, the order stays
+    assert visit.errors == [] and visit.external() == []
+
+
+def test_all_papers_exports_the_selection_as_bibtex_and_csv(built_site, visit, hostile):
+    import csv
+    catalog, _ = built_site
+    page = visit.go("papers.html?section=algorithm%2Ffoundations")
+    shown = _shown(page)
+    assert hostile.key in shown and shown == [
+        p.key for p in sorted(catalog.papers.values(), key=lambda p: (p.date, p.key),
+                              reverse=True) if p.section == "algorithm/foundations"]
+    with page.expect_download() as done:
+        page.click("#awm-bibtex")
+    bib = open(done.value.path(), encoding="utf-8").read()
+    assert re.findall(r"^@\w+\{([^,]+),", bib, re.M) == shown
+    with page.expect_download() as done:
+        page.click("#awm-csv")
+    assert done.value.suggested_filename == "papers.csv"
+    with open(done.value.path(), encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["key"] for r in rows] == shown
+    row = next(r for r in rows if r["key"] == hostile.key)
+    assert row["name"] == hostile.name and row["title"] == hostile.title  # text as it is
+    assert row["date"] == catalog.papers[hostile.key].date
+    # a cell a spreadsheet would run as a formula is neutralised
+    assert page.evaluate("awmPapers.csvCell('=HYPERLINK(1)')") == "\"'=HYPERLINK(1)\""
+    assert page.locator("#awm-list img").count() == 0 and not visit.pwned()
+    assert hostile.name in page.locator("#awm-list").inner_text()
+    assert visit.errors == [] and visit.external() == []
+
+
+def test_all_papers_are_cards_on_a_phone(built_site, visit):
+    page = visit.go("papers.html")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert page.evaluate("getComputedStyle(document.querySelector('#awm-list thead')).display"
+                         ) == "none"  # no header row
+    card = page.locator("#awm-list tbody tr").first
+    assert card.evaluate("r => getComputedStyle(r).display") == "block"
+    assert card.bounding_box()["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert not page.locator("#awm-filter-box").evaluate("d => d.open")  # list first on phones
+    visit.screenshot("papers-phone")
+    assert visit.errors == []

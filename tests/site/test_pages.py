@@ -188,3 +188,14 @@ def test_search_separator_and_boosts_favour_the_exact_name():
     front = yaml.safe_load(page.split("---\n")[1])
     assert front["search"]["boost"] == pages.search_boost(
         paper, len(catalog.built_upon_by("self-forcing")))
+
+
+def test_bibtex_data_holds_each_papers_entry_of_papers_bib():
+    catalog = load_catalog(ROOT)
+    script = pages.render_pages(catalog)["generated/bibtex-data.js"]
+    assert script.startswith("window.AWM_BIBTEX = ") and script.endswith(";\n")
+    import json
+    entries = json.loads(script[len("window.AWM_BIBTEX = "):-2])
+    assert sorted(entries) == sorted(catalog.papers)
+    bib = (ROOT / "papers.bib").read_text(encoding="utf-8")
+    assert all(entry in bib for entry in entries.values())
