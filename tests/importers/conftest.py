@@ -2,6 +2,7 @@
 arXiv client that uses it. No test here touches the network."""
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -21,6 +22,9 @@ class FakeResponse:
 
     def close(self):
         pass
+
+    def json(self):
+        return json.loads(self.content)
 
 
 class FakeSession:
