@@ -8,6 +8,7 @@ smoke = dict(
     teacher_iters=1500, ode_pairs=2048, ode_iters=800,
     dmd_iters=1000, dmd_lr=2e-5, fake_lr=2e-4, critic_steps=3, dmd_t_range=(0.02, 0.98),
     ema_decay=0.995, eval_samples=2048, sw_projections=256, gate_max_ratio=0.5,
+    interval_groups=16,   # disjoint groups of the evaluation clips for the paired 95% intervals
     cpu_threads=2,      # fixed so that a CPU run is deterministic (CI runs on 2 cores)
 )
 

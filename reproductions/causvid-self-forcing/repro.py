@@ -11,6 +11,11 @@ lower is better; ``sw_*`` over whole clips of the training length, ``block_sw_*`
     drift_<model>        last block minus first block, within the training length
     drift2x_<model>      mean over the blocks beyond the training length (a rollout of twice
                          the length with the rolling cache) minus the first block
+    slope_<model>        least-squares slope of the per-block distance over all blocks of the
+                         rollout of twice the training length (distance per block)
+    slope_gap_<b>_lo/_hi 95% interval of slope_<b> - slope_sf (b: df, tf), paired over disjoint
+                         groups of the evaluation clips (evaluate.paired_groups)
+    sw_gap_<b>_lo/_hi    the same for the clip distance sw_<b> - sw_sf
 """
 from __future__ import annotations
 
@@ -84,6 +89,16 @@ def pipeline(ctx, modes=MODES, preset: dict | None = None, log=print) -> dict:
         curves[f"block_sw_{name}"] = per_block
         metrics[f"drift_{name}"] = per_block[n_blocks - 1] - per_block[0]
         metrics[f"drift2x_{name}"] = float(np.mean(per_block[n_blocks:])) - per_block[0]
+        metrics[f"slope_{name}"] = evaluate.slope(per_block)
+    if "sf" in students:   # Self Forcing against each baseline, paired over the same noise
+        rivals = [m for m in students if m in ("df", "tf")]
+        parts = timed("intervals", lambda: evaluate.paired_groups(
+            {m: long_clips[m] for m in rivals + ["sf"]}, {m: clips[m] for m in rivals + ["sf"]},
+            reference, fpb, proj, preset["interval_groups"]))
+        for b in rivals:
+            for what in ("slope", "sw"):
+                lo, hi = evaluate.interval(parts[b][what] - parts["sf"][what])
+                metrics[f"{what}_gap_{b}_lo"], metrics[f"{what}_gap_{b}_hi"] = lo, hi
     if preset["world"] == "balls":   # blob validity per frame (harness metric), full scale
         bounds = area_bounds(world.radius)
         for name, clip in long_clips.items():
@@ -116,6 +131,7 @@ def pipeline(ctx, modes=MODES, preset: dict | None = None, log=print) -> dict:
     protocol = {"world": preset["world"], "frames": frames, "frames_per_block": fpb,
                 "eval_frames_long": 2 * frames, "rolling_cache_frames": frames - fpb,
                 "samples": n, "metric": f"sliced Wasserstein-2, {proj} projections, float64",
+                "interval_groups": preset["interval_groups"],
                 "teacher_steps": preset["teacher_steps"], "student_steps": preset["student_steps"],
                 "student_times": [round(float(t), 4) for t in times],
                 "iterations": {k: preset[k] for k in ("teacher_iters", "ode_iters", "dmd_iters")},

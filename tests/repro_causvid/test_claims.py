@@ -67,6 +67,11 @@ def test_self_forcing_degrades_less(smoke_run):
     assert claim["verdict"] == claim["expected"] and not claim["outside_band"], claim
 
 
+def test_self_forcing_clip_quality(smoke_run):
+    claim = verdict("self-forcing", "self-forcing-clip-quality", smoke_run)
+    assert claim["verdict"] == claim["expected"] and not claim["outside_band"], claim
+
+
 def test_self_forcing_dmd_improves_on_ode_init(smoke_run):
     claim = verdict("self-forcing", "self-forcing-improves-on-ode-init", smoke_run)
     assert claim["verdict"] == claim["expected"] and not claim["outside_band"], claim

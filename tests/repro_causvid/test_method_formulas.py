@@ -108,3 +108,27 @@ def test_world_is_bimodal_and_stationary():
     assert abs((direction > 0).float().mean().item() - 0.5) < 0.03
     early, late = clips[:, :4].reshape(4000, -1), clips[:, 12:].reshape(4000, -1)
     assert sliced.sliced_wasserstein(early, late) < 0.05
+
+
+def test_slope_and_paired_intervals_separate_a_drifting_student_from_a_stable_one():
+    """A student whose blocks spread out with time has a larger per-block slope than one that
+    stays on the data; the paired interval of the difference lies above zero, and that of two
+    students drawn alike straddles it."""
+    evaluate = import_module(FOLDER, "evaluate")
+    assert evaluate.slope([0.1, 0.3, 0.5, 0.7]) == pytest.approx(0.2)
+    g = torch.Generator().manual_seed(0)
+    reference = torch.randn(512, 16, 1, 2, generator=g)
+    grow = 1 + 0.05 * torch.arange(16).reshape(1, 16, 1, 1)
+    stable = torch.randn(512, 16, 1, 2, generator=g)
+    alike = torch.randn(512, 16, 1, 2, generator=g)
+    drifting = torch.randn(512, 16, 1, 2, generator=g) * grow
+    long = {"sf": stable, "tf": drifting, "df": alike}
+    parts = evaluate.paired_groups(long, {k: v[:, :8] for k, v in long.items()}, reference, 4,
+                                   64, groups=8)
+    assert all(len(parts[k]["slope"]) == 8 for k in long)
+    lo, hi = evaluate.interval(parts["tf"]["slope"] - parts["sf"]["slope"])
+    assert 0 < lo < hi
+    lo, hi = evaluate.interval(parts["df"]["slope"] - parts["sf"]["slope"])
+    assert lo < 0 < hi
+    lo, _ = evaluate.interval(parts["tf"]["sw"] - parts["sf"]["sw"])
+    assert lo > 0
