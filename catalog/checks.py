@@ -15,6 +15,8 @@ from collections import defaultdict
 from typing import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
+from pydantic import BaseModel
+
 from .loader import Finding
 from .model import KEY_PATTERN, Catalog, Paper, lookalikes, normalise_title
 
@@ -197,12 +199,31 @@ def check_markup(catalog: Catalog, today: dt.date) -> Iterator[Finding]:
     """HTML, script URLs and character references in the free-text fields: one finding per
     value (an author, the title...), naming the first piece of markup in it."""
     for key, paper in catalog.papers.items():
-        for field in _FREE_TEXT:
-            for text in _texts(paper, field):
-                if match := _MARKUP.search(text):
-                    what, fix = _MARKUP_KINDS[match.lastgroup]
-                    shown = match[0] if len(match[0]) <= 40 else match[0][:37] + "..."
-                    yield _at(catalog, key, field, f"field '{field}' has {what}: {shown!r}", fix)
+        texts = [(field, text) for field in _FREE_TEXT for text in _texts(paper, field)]
+        for field, text in texts + _knowledge_texts(paper):
+            if match := _MARKUP.search(text):
+                what, fix = _MARKUP_KINDS[match.lastgroup]
+                shown = match[0] if len(match[0]) <= 40 else match[0][:37] + "..."
+                yield _at(catalog, key, field, f"field '{field}' has {what}: {shown!r}", fix)
+
+
+def _knowledge_texts(paper: Paper) -> list[tuple[str, str]]:
+    """(field path, text) of every free text in results, compute and open (sources, notes,
+    hardware, datasets, the base model's name, the licence)."""
+    def strings(prefix: str, part) -> list[tuple[str, str]]:
+        if part is None:
+            return []
+        out = []
+        for name, value in part:
+            if isinstance(value, str) and name not in ("code", "weights"):  # links: check_open
+                out.append((f"{prefix}.{name}", value))
+            elif isinstance(value, BaseModel):  # a nested part: setting, throughput...
+                out += strings(f"{prefix}.{name}", value)
+        return out
+    texts = []
+    for index, result in enumerate(paper.results):
+        texts += strings(f"results.{index}", result)
+    return texts + strings("compute", paper.compute) + strings("open", paper.open)
 
 
 # --- taxonomy and lineage ---------------------------------------------------------------------

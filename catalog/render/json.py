@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from pydantic import TypeAdapter
 
+from ..compare import comparisons, streaming_rows
 from ..model import Catalog, Paper
 from .readme import reproduction_summary
 
@@ -57,6 +58,14 @@ def catalog_data(catalog: Catalog) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "benchmarks": benchmarks,
+        "comparisons": [
+            {"benchmark": c.benchmark.key,
+             "groups": [{"setting": g.setting, "comparable": g.comparable,
+                         "entries": [{"paper": e.paper.key, "value": e.result.value,
+                                      "source": e.result.source} for e in g.entries]}
+                        for g in c.groups]}
+            for c in comparisons(catalog)],
+        "streaming": [row.as_dict() for row in streaming_rows(catalog)],
         "counts": {"papers": len(papers), "with_code": sum(1 for p in papers if p["links"]["code"]),
                    "with_reproduction": len(reproductions), "edges": len(edges)},
         "taxonomy": taxonomy,

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import jinja2
 
+from ..compare import streaming_rows
 from ..model import Catalog, Paper
 from .bibtex import render_bibtex_with_lines
 
@@ -106,11 +107,37 @@ def _entry(paper: Paper, bib_span: tuple[int, int], card: dict | None) -> dict:
     }
 
 
+STREAMING_HEADING = "Real-time streaming at a glance"  # after Overview, when any paper has a speed
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def streaming_view(catalog: Catalog) -> list[dict]:
+    """The README's compact streaming table: one row per paper that reports a speed."""
+    out = []
+    for row in streaming_rows(catalog):
+        quality = row.quality
+        vbench = _number(quality.value) if quality else ""
+        if quality and not row.quality_comparable:
+            vbench += f" (not comparable: {quality.setting.label() or 'setting not recorded'})"
+        base = catalog.papers[row.base_key].name if row.base_key else row.base_model or ""
+        out.append({"name": row.paper.name, "fps": _number(row.fps),
+                    "hardware": row.fps_hardware or row.latency_hardware or "",
+                    "resolution": row.fps_resolution or "", "latency": _number(row.latency),
+                    "vbench": vbench, "parameters": _number(row.parameters_b), "base": base,
+                    "weights": safe_url(row.weights)})
+    return out
+
+
 def readme_context(catalog: Catalog, bib_spans: dict[str, tuple[int, int]]) -> dict:
     """What the template needs: areas -> sections -> entries, counts, anchors."""
     seen: dict[str, int] = {}
     for heading in FIXED_HEADINGS:
         github_slug(heading, seen)
+    streaming = streaming_view(catalog)
+    streaming_anchor = Trusted(github_slug(STREAMING_HEADING, seen)) if streaming else None
     by_section: dict[str, list[Paper]] = {sid: [] for sid in catalog.taxonomy.sections}
     for paper in catalog.papers.values():
         by_section.setdefault(paper.section, []).append(paper)
@@ -134,6 +161,8 @@ def readme_context(catalog: Catalog, bib_spans: dict[str, tuple[int, int]]) -> d
         "with_code": sum(1 for p in catalog.papers.values() if p.links.code),
         "with_reproduction": len(reproduced),
         "upstream": UPSTREAM,
+        "streaming": streaming, "streaming_anchor": streaming_anchor,
+        "streaming_heading": STREAMING_HEADING,
     }
 
 

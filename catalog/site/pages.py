@@ -20,6 +20,7 @@ from catalog.render.bibtex import render_entry
 from catalog.render.json import catalog_data, render_json
 
 from . import text
+from .compare import compare_pages, paper_knowledge
 
 GEN = "generated"
 NEWEST = 10  # papers listed on the home page
@@ -123,7 +124,8 @@ def paper_view(catalog: Catalog, paper: Paper, page: str, built_upon_by: list[st
             "links": [(label, text.safe_url(url)) for label, url in paper_links(paper)],
             "map_url": built_url(page, "map.md") + f"?paper={paper.key}",
             "builds_on": named(paper.builds_on),
-            "built_upon_by": named(built_upon_by)}
+            "built_upon_by": named(built_upon_by),
+            "knowledge": paper_knowledge(catalog, paper, page)}
 
 
 def search_boost(paper: Paper, built_upon_by: int) -> float:
@@ -282,6 +284,7 @@ def render_pages(catalog: Catalog, contributing: str | None = None,
     render(f"{GEN}/contributing.md", "contributing.md.j2",
            body=Markup(rehome_links(contributing, "CONTRIBUTING.md", repo_url))
            if contributing else None)
+    pages.update(compare_pages(catalog, _environment(html=True), front_matter))
     # catalog.json as `awm build` writes it, for programs; the map reads the same data from a
     # script, not with fetch(), so that it also works from file:// with no server.
     pages[f"{GEN}/catalog.json"] = render_json(catalog)
