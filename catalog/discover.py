@@ -22,8 +22,6 @@ from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import linear_kernel
 
 from .importers import dump_record, propose_name, slug, unique_key
 from .importers.arxiv import ArxivPaper, ArxivUnavailable, make_client, search
@@ -89,6 +87,8 @@ class CatalogIndex:
     candidates does not shift each other's scores)."""
 
     def __init__(self, catalog: Catalog):
+        # scikit-learn takes seconds to import: only the commands that rank pay for it
+        from sklearn.feature_extraction.text import TfidfVectorizer
         self.papers = list(catalog.papers.values())
         self.vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True,
                                           ngram_range=(1, 2), strip_accents="unicode")
@@ -98,6 +98,7 @@ class CatalogIndex:
     def guess(self, texts: list[str]) -> list[Guess]:
         if self.matrix is None or not texts:
             return [Guess(0.0, [], None, 0.0) for _ in texts]
+        from sklearn.metrics.pairwise import linear_kernel
         similarity = linear_kernel(self.vectorizer.transform(texts), self.matrix)
         guesses = []
         for row in similarity:

@@ -76,6 +76,25 @@ def parse_ref(ref: str) -> ArxivRef:
                         "(write e.g. 2407.01392 or https://arxiv.org/abs/2407.01392)")
 
 
+def id_problem(arxiv_id: str, today: dt.date | None = None) -> str:
+    """Why a well-formed id cannot be a real one ('' when it can): new-style ids began in
+    2007-04, their month is 01-12 and not in the future, and the number after the dot has four
+    digits up to 2014-12 and five from 2015-01."""
+    today = today or dt.date.today()
+    yymm, number = arxiv_id.split(".")
+    year, month = 2000 + int(yymm[:2]), int(yymm[2:])
+    if not 1 <= month <= 12:
+        return f"month {yymm[2:]} does not exist"
+    if (year, month) < (2007, 4):
+        return "new-style ids began in 2007-04"
+    if (year, month) > (today.year, today.month):
+        return f"{year}-{month:02d} is in the future"
+    digits = 4 if (year, month) < (2015, 1) else 5
+    if len(number) != digits:
+        return f"ids of {year}-{month:02d} have {digits} digits after the dot"
+    return ""
+
+
 def month_of(arxiv_id: str) -> str:
     """YYYY-MM encoded in a new-style id: 2407.01392 was first submitted in 2024-07."""
     return f"20{arxiv_id[:2]}-{arxiv_id[2:4]}"

@@ -184,7 +184,10 @@ def drafts(bib: BibFile) -> list[dict]:
         seen |= idents
         name = propose_name(entry.title)
         key = unique_key(slug(name), set(records))
-        records[key] = {"key": key, "name": name, "title": entry.title, "authors": entry.authors,
+        records[key] = {"draft": "imported from a .bib file: choose its section, check every "
+                                 "field against the paper, then delete this line",
+                        "line": entry.line,  # for reports about the draft; not a record field
+                        "key": key, "name": name, "title": entry.title, "authors": entry.authors,
                         "date": month_of(entry.arxiv) if entry.arxiv else "",
                         "arxiv": entry.arxiv or None, "links": {}, "section": "",
                         "tags": [], "builds_on": []}

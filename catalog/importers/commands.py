@@ -13,7 +13,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..loader import LoadError, load_taxonomy, read_yaml
+from ..discover import load_config
+from ..loader import Finding, LoadError, load_catalog, load_taxonomy, read_yaml
 from ..model import KEY_PATTERN, Paper, normalise_title
 from ..render.files import write_atomic
 from . import InputError, dump_record, propose_name, read_input, slug
@@ -162,32 +163,62 @@ def _find_bib(markdown_file: Path, explicit: Path | None) -> Path | None:
     return same[0] if same else (beside[0] if len(beside) == 1 else None)
 
 
-def _write_records(records: list[dict], out: Path) -> list[str]:
-    """Write every record into ``out`` or nothing: all files are built in a temporary folder
-    beside it and moved in only when none would overwrite an existing file."""
+def in_catalog(records: list[dict], catalog, path: str) -> tuple[list[dict], list[Finding]]:
+    """The drafts the catalog does not have yet, and one finding for each it has (same arXiv
+    id, or same title as ``normalise_title`` compares them)."""
+    by_id = {p.arxiv: k for k, p in catalog.papers.items() if p.arxiv}
+    by_title = {normalise_title(p.title): k for k, p in catalog.papers.items()}
+    fresh, found = [], []
+    for record in records:
+        key = by_id.get(record.get("arxiv") or "")
+        why = f"arXiv {record.get('arxiv')}"
+        if not key:
+            key, why = by_title.get(normalise_title(record.get("title") or "")), "same title"
+        if key:
+            found.append(Finding(path, record.get("line", 1), f"'{record['name']}' is already in "
+                                 f"the catalog: {catalog.sources[key].path} ({why}); no draft",
+                                 "nothing to do, or improve that record", kind="in-catalog"))
+        else:
+            fresh.append(record)
+    return fresh, found
+
+
+def _write_records(records: list[dict], out: Path, path: str) -> tuple[list[str], list[Finding]]:
+    """Write every record whose file does not exist yet; a name clash is reported (kind
+    ``file-exists``) and the others are still written. Files are built in a temporary folder
+    beside ``out`` and moved in one by one; if a move fails, those already moved are removed,
+    so a failed import leaves ``out`` as it was."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    clashes = [f"{r['key']}.yaml" for r in records if (out / f"{r['key']}.yaml").exists()]
-    if clashes:
-        raise FileExistsError(f"{out} already has {', '.join(clashes[:3])}"
-                              f"{' ...' if len(clashes) > 3 else ''}")
+    clashes = [Finding(path, r.get("line", 1), f"{out / (r['key'] + '.yaml')} already exists: "
+                       f"the draft of '{r['name']}' is not written", "merge it by hand, or "
+                       "import into another folder", kind="file-exists")
+               for r in records if (out / f"{r['key']}.yaml").exists()]
+    records = [r for r in records if not (out / f"{r['key']}.yaml").exists()]
     notes = []
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    moved: list[Path] = []
     try:
         for record in records:
             (staging / f"{record['key']}.yaml").write_text(dump_record(record), encoding="utf-8")
             try:
-                Paper.model_validate({k: v for k, v in record.items() if v not in ("", None)})
+                Paper.model_validate({k: v for k, v in record.items()
+                                      if v not in ("", None) and k not in ("draft", "line")})
             except ValidationError as err:
                 missing = sorted({str(e["loc"][0]) for e in err.errors()})
                 notes.append(f"{out / (record['key'] + '.yaml')}: draft needs {', '.join(missing)}")
-        if not out.exists():
-            staging.rename(out)
-        else:
-            for path in sorted(staging.iterdir()):
-                path.replace(out / path.name)
+        out.mkdir(exist_ok=True)
+        try:
+            for record in records:
+                target = out / f"{record['key']}.yaml"
+                (staging / target.name).replace(target)
+                moved.append(target)
+        except OSError:
+            for target in moved:
+                target.unlink(missing_ok=True)
+            raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return notes
+    return notes, clashes
 
 
 def import_(args) -> int:
@@ -197,6 +228,8 @@ def import_(args) -> int:
     path = Path(args.file)
     shown = str(path)
     bib_path = None
+    catalog = load_catalog(root)
+    confidence = load_config().section_confidence
     try:
         text = read_input(path)
         if args.format == "bibtex":
@@ -211,23 +244,31 @@ def import_(args) -> int:
                 bib, bib_defects = bibtex_importer.parse_bibtex(read_input(bib_path), str(bib_path))
                 defects += bib_defects + markdown_importer.check_against_bib(entries, bib, shown)
             defects += markdown_importer.check_entries(entries, shown)
+            defects += markdown_importer.guess_sections(entries, catalog, confidence, shown)
             records = markdown_importer.drafts(entries)
             count = len(entries)
     except InputError as err:
         _say(f"awm import: {err}")
         return 2
+    records, known = in_catalog(records, catalog, shown)
+    defects += known
     for defect in sorted(set(defects)):
         print(defect)
     no_bib = " (no .bib found: anchors not checked)"
-    _say(f"awm import: {count} entries, {len(records)} distinct papers, {len(set(defects))} "
-         f"defects{'' if args.format == 'bibtex' or bib_path else no_bib}")
+    clashes: list[Finding] = []
     if args.out:
         try:
-            notes = _write_records(records, Path(args.out))
-        except (FileExistsError, OSError) as err:
+            notes, clashes = _write_records(records, Path(args.out), shown)
+        except OSError as err:
             _say(f"awm import: nothing written: {err}")
             return 1
+        for clash in clashes:
+            print(clash)
         for note in notes:
             _say(note)
-        _say(f"awm import: wrote {len(records)} drafts into {args.out}")
-    return 1 if defects else 0
+    _say(f"awm import: {count} entries, {len(records) + len(known)} distinct papers, "
+         f"{len(known)} already in the catalog, {len(set(defects)) + len(clashes)} "
+         f"defects{'' if args.format == 'bibtex' or bib_path else no_bib}")
+    if args.out:
+        _say(f"awm import: wrote {len(records) - len(clashes)} drafts into {args.out}")
+    return 1 if defects or clashes else 0

@@ -22,9 +22,12 @@ from urllib.parse import SplitResult, unquote, urlsplit
 from ..loader import Finding
 from ..model import Taxonomy, normalise_title
 from . import propose_name, slug, unique_key
-from .arxiv import ArxivRefError, month_of, parse_ref
+from .arxiv import ArxivRefError, id_problem, month_of, parse_ref
 from .bibtex import BibEntry, BibFile
 
+# Variation selectors (U+FE00-U+FE0F) only choose how the character before them is drawn: the
+# star of '⭐️' is U+2B50 U+FE0F. They carry no text, so they are dropped before parsing.
+VARIATION_RE = re.compile("[\ufe00-\ufe0f]")
 HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 BULLET_RE = re.compile(r"^(\s*)([*+-])\s+(.*)$")
 BADGE_RE = re.compile(r"\[!\[([^\]]*)\]\(([^)\s]*)\)\]\(([^)\s]*)\)")
@@ -47,7 +50,7 @@ class Entry:
 
     line: int
     end_line: int
-    section: str
+    section: str  # "" under a heading that names no section of the taxonomy: guessed later
     name: str = ""
     title: str = ""
     badge_arxiv: str = ""  # the id written in the badge image text
@@ -58,6 +61,8 @@ class Entry:
     foreign_bibtex: str = ""  # a BibTeX link that is not an anchor into the list's .bib
     arxiv: str = ""  # resolved id (link, badge or .bib, see resolve_arxiv)
     bib: BibEntry | None = None  # its .bib entry, when the .bib was read
+    heading: str = ""  # the heading it is listed under
+    draft_note: str = ""  # what the draft still needs (a section), set by guess_sections
 
 
 # ---------------------------------------------------------------- sections from headings
@@ -175,8 +180,12 @@ def _read_item(body: str, line: int, end: int, section: str, path: str,
     badges = BADGE_RE.findall(body)
     name_match = NAME_RE.search(body)
     title_match = TITLE_RE.search(body)
-    if not badges and not title_match:
-        return None  # a group label such as "Long-term Memory:", not a paper
+    if not badges and not title_match:  # a group label such as "Long-term Memory:", a link
+        shown = " ".join(LINK_RE.sub(r"\1", body).split())
+        defects.append(Finding(path, line, f"not imported: '{shown[:60]}' is not a paper (no "
+                               "quoted title, no badge)", "list a paper as **Name**, \"Title\" "
+                               "with its badges", kind="skipped"))
+        return None
     entry = Entry(line=line, end_line=end, section=section)
     if end > line:
         defects.append(Finding(path, line, f"entry split over lines {line}-{end}",
@@ -289,7 +298,8 @@ def _read_anchor(entry: Entry, target: str, path: str, line: int, defects: list[
 # ---------------------------------------------------------------- the whole file
 
 def parse_markdown(text: str, path: str, taxonomy: Taxonomy) -> tuple[list[Entry], list[Finding]]:
-    """Entries (paper items under a heading that maps to a taxonomy section) and defects."""
+    """Entries (every paper item; its section is the one its heading names, else "") and
+    defects (an item that is not a paper is one, kind ``skipped``)."""
     lines = text.splitlines()
     entries: list[Entry] = []
     defects: list[Finding] = []
@@ -297,25 +307,27 @@ def parse_markdown(text: str, path: str, taxonomy: Taxonomy) -> tuple[list[Entry
     item_lines: list[str] = []  # lines of the current section, others blanked to keep numbers
 
     def flush():
-        if not section:
-            return
         shape = _ListShape()
         for start, end, item, indent, marker in _items(item_lines):
             problem = shape.place(indent, marker)
-            entry = _read_item(item, start, end, section, path, defects)
+            entry = _read_item(item, start, end, section or "", path, defects)
             if entry:
+                entry.heading = heading_text
                 entries.append(entry)
                 if problem:
                     defects.append(Finding(path, start, *problem, kind="markup"))
 
     in_fence = False
+    heading_text = ""
     for number, raw in enumerate(lines, 1):
+        raw = VARIATION_RE.sub("", raw)
         if raw.lstrip().startswith("```"):
             in_fence = not in_fence
         heading = None if in_fence else HEADING_RE.match(raw)
         if heading:
             flush()
             area, section = match_heading(heading.group(2), taxonomy, area)
+            heading_text = heading.group(2)
             item_lines = [""] * number
             continue
         item_lines.append("" if in_fence else raw)
@@ -438,6 +450,12 @@ def check_entries(entries: list[Entry], path: str) -> list[Finding]:
     for entry in entries:
         if not entry.arxiv:
             entry.arxiv = entry.link_arxiv or entry.badge_arxiv
+        problem = id_problem(entry.arxiv) if entry.arxiv else ""
+        if problem:
+            defects.append(Finding(path, entry.line, f"arXiv id {entry.arxiv} of '{entry.name}' "
+                                   f"cannot exist ({problem}); the draft has no id",
+                                   "check the id on arxiv.org", kind="arxiv-id"))
+            entry.arxiv = ""
         first = by_id.get(entry.arxiv) if entry.arxiv else None
         if first is None and entry.title:
             first = by_title.get(normalise_title(entry.title))
@@ -477,6 +495,29 @@ def check_entries(entries: list[Entry], path: str) -> list[Finding]:
     return defects
 
 
+def guess_sections(entries: list[Entry], catalog, threshold: float, path: str) -> list[Finding]:
+    """Give each entry whose heading names no section the section its nearest catalog records
+    vote for (``catalog.discover.CatalogIndex``, as ``awm discover`` does); below ``threshold``
+    the draft is marked as needing a section, and a finding says so."""
+    todo = [e for e in entries if not e.section]
+    if not todo:
+        return []
+    from ..discover import CatalogIndex  # scikit-learn, imported only when there is a guess
+    defects = []
+    guesses = CatalogIndex(catalog).guess([f"{e.name} {e.title}" for e in todo])
+    for entry, guess in zip(todo, guesses):
+        entry.section = guess.section or ""
+        if not guess.needs_section(threshold):
+            continue
+        said = (f"guessed {guess.section} (confidence {guess.confidence:.2f})" if guess.section
+                else "no catalog record is near it")
+        entry.draft_note = f"needs a section ({said})"
+        defects.append(Finding(path, entry.line, f"'{entry.name}' needs a section: its heading "
+                               f"'{entry.heading}' names none of the taxonomy and {said}",
+                               "choose its section in the draft", kind="needs-section"))
+    return defects
+
+
 def drafts(entries: list[Entry]) -> list[dict]:
     """Draft records, one per distinct paper (first occurrence wins, later links merged)."""
     records: dict[str, dict] = {}
@@ -496,7 +537,11 @@ def drafts(entries: list[Entry]) -> list[dict]:
         name = propose_name(entry.name or title)
         key = unique_key(slug(name), set(records))
         seen[ident] = key
+        todo = "check every field against the paper, add tags and builds_on"
         records[key] = {
+            "draft": f"imported from an awesome list: {entry.draft_note + '; ' if entry.draft_note else ''}"
+                     f"{todo}, then delete this line",
+            "line": entry.line,  # for reports about the draft; not a field of the record
             "key": key, "name": name, "title": title or name,
             "authors": found.authors if found else [],
             "date": month_of(entry.arxiv) if entry.arxiv else "",

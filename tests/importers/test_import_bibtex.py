@@ -1,6 +1,8 @@
 """`awm import bibtex`: entries with line spans, LaTeX decoded, defects of the .bib itself."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from catalog.importers.bibtex import drafts, parse_bibtex, split_authors
 from tools.awm import main as awm
 
@@ -95,6 +97,10 @@ def test_drafts_one_per_paper_with_month_from_the_id():
 def test_cli(tmp_path, capsys):
     path = tmp_path / "x.bib"
     path.write_text(BIB)
-    assert awm(["import", "bibtex", str(path)]) == 1
+    assert awm(["--root", str(Path(__file__).parent / "fixtures" / "catalog_small"), "import",
+                "bibtex", str(path)]) == 1
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 8 and out[0].startswith(f"{path}:4: bibtex-authors:")
+    assert len(out) == 9 and out[1].startswith(f"{path}:4: bibtex-authors:")
+    assert out[0] == (f"{path}:2: in-catalog: 'Diffusion forcing' is already in the catalog: "
+                      "papers/diffusion-forcing.yaml (arXiv 2407.01392); no draft (nothing to "
+                      "do, or improve that record)")

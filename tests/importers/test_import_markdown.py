@@ -13,10 +13,19 @@ from tools.awm import main as awm
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 LIST, BIB = FIXTURES / "list.md", FIXTURES / "list.bib"
+SMALL = FIXTURES / "catalog_small"  # the catalog the list is compared with: 8 real records
 
 EXPECTED = [  # every line `awm import markdown` prints for fixtures/list.md, in order
     "{bib}:13: bibtex-orphan: orphan2025 ('A Paper Nobody Lists') is not in the list "
     "(list the paper or remove the entry)",
+    "{md}:4: missing-bibtex: 'Not in a section' has no entry in {bib} (add its BibTeX entry)",
+    "{md}:4: needs-section: 'Not in a section' needs a section: its heading 'Overview' names "
+    "none of the taxonomy and no catalog record is near it (choose its section in the draft)",
+    "{md}:8: skipped: not imported: 'Group label, not a paper:' is not a paper (no quoted "
+    "title, no badge) (list a paper as **Name**, \"Title\" with its badges)",
+    "{md}:9: in-catalog: 'Diffusion Forcing' is already in the catalog: "
+    "papers/diffusion-forcing.yaml (arXiv 2407.01392); no draft (nothing to do, or improve "
+    "that record)",
     "{md}:10: badge-mismatch: badge text says 2502.01392 but the link goes to 2502.06764 "
     "(make both the paper's id)",
     "{md}:10: bibtex-anchor: BibTeX anchor #L1 of 'DFoT' points at chen2024diffusion "
@@ -48,10 +57,11 @@ EXPECTED = [  # every line `awm import markdown` prints for fixtures/list.md, in
 
 
 def test_cli_prints_one_line_per_defect_and_exits_1(capsys):
-    assert awm(["import", "markdown", str(LIST)]) == 1
+    assert awm(["--root", str(SMALL), "import", "markdown", str(LIST)]) == 1
     out, err = capsys.readouterr()
     assert out.splitlines() == [line.format(md=LIST, bib=BIB) for line in EXPECTED]
-    assert err.strip() == "awm import: 6 entries, 5 distinct papers, 18 defects"
+    assert err.strip() == ("awm import: 7 entries, 6 distinct papers, 1 already in the "
+                           "catalog, 22 defects")
 
 
 def _parsed():
@@ -62,9 +72,10 @@ def _parsed():
     return entries
 
 
-def test_sections_come_from_headings_and_unrelated_headings_hold_no_papers():
+def test_sections_come_from_headings_and_unrelated_headings_leave_them_to_guess():
     entries = _parsed()
     assert [(e.name, e.section) for e in entries] == [
+        ("Not in a section", ""),  # under 'Overview': guessed later (guess_sections)
         ("Diffusion Forcing", "algorithm/native-ar-diffusion"),
         ("DFoT", "algorithm/native-ar-diffusion"),
         ("Split", "algorithm/native-ar-diffusion"),
@@ -76,7 +87,10 @@ def test_sections_come_from_headings_and_unrelated_headings_hold_no_papers():
 
 def test_drafts_carry_the_corrected_facts_and_drop_unsafe_links():
     drafts = {d["key"]: d for d in md.drafts(_parsed())}
-    assert sorted(drafts) == ["dfot", "diffusion-forcing", "evil", "notitle", "split"]
+    assert sorted(drafts) == ["dfot", "diffusion-forcing", "evil", "not-in-a-section",
+                              "notitle", "split"]
+    assert all(d["draft"].startswith("imported from an awesome list: check every field")
+               for d in drafts.values())
     df = drafts["diffusion-forcing"]
     # the list gave only the subtitle; the .bib shows the full title is "Name: subtitle"
     assert df["title"] == "Diffusion Forcing: Next-token Prediction Meets Full-Sequence Diffusion"
@@ -104,26 +118,49 @@ def test_hostile_links_of_every_unsafe_scheme_are_reported_and_dropped(tmp_path)
     assert entries[0].links == {} and entries[0].other == []
 
 
-def test_out_writes_records_that_load_and_refuses_to_overwrite(tmp_path, capsys):
+def test_out_writes_drafts_that_the_loader_refuses_and_never_overwrites(tmp_path, capsys):
     out = tmp_path / "drafts"
-    assert awm(["import", "markdown", str(LIST), "--out", str(out)]) == 1
-    assert sorted(p.name for p in out.iterdir()) == [
-        "dfot.yaml", "diffusion-forcing.yaml", "evil.yaml", "notitle.yaml", "split.yaml"]
+    command = ["--root", str(SMALL), "import", "markdown", str(LIST), "--out", str(out)]
+    assert awm(command) == 1
+    drafted = ["dfot.yaml", "evil.yaml", "not-in-a-section.yaml", "notitle.yaml", "split.yaml"]
+    assert sorted(p.name for p in out.iterdir()) == drafted  # Diffusion Forcing: in the catalog
     err = capsys.readouterr().err
     assert f"{out / 'notitle.yaml'}: draft needs date" in err  # no arXiv id, no date: said so
     (tmp_path / "catalog").mkdir()
     catalog = load_catalog(tmp_path, papers_dir=out)
-    assert sorted(catalog.papers) == ["dfot", "diffusion-forcing", "evil", "split"]
-    assert [str(f) for f in catalog.load_findings] == [
-        "drafts/notitle.yaml:1: missing field 'date' (add 'date:')"]
+    assert catalog.papers == {}  # every draft waits for a person to confirm it
+    assert [f.message.split(":")[0] for f in catalog.load_findings] == ["draft, not yet a record"] * 5
 
     before = {p.name: p.read_text() for p in out.iterdir()}
     (out / "split.yaml").write_text("key: split\n")  # a hand-edited record is never overwritten
     before["split.yaml"] = "key: split\n"
-    assert awm(["import", "markdown", str(LIST), "--out", str(out)]) == 1
-    assert "nothing written" in capsys.readouterr().err
+    (out / "dfot.yaml").unlink()  # the others are still written
+    assert awm(command) == 1
+    out_text, err = capsys.readouterr()
+    assert f"{LIST}:13: file-exists: {out / 'evil.yaml'} already exists: the draft of 'Evil' is " \
+        "not written (merge it by hand, or import into another folder)" in out_text.splitlines()
+    assert f"{out / 'split.yaml'} already exists" in out_text
+    assert "wrote 1 drafts into" in err
     assert {p.name: p.read_text() for p in out.iterdir()} == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".drafts.")]
+
+
+def test_a_failed_import_leaves_the_folder_as_it_was(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "papers"
+    out.mkdir()
+    (out / "evil.yaml").write_text("key: evil\n")
+    real_replace, calls = Path.replace, []
+
+    def failing_replace(self, target):  # the disk fills up on the third file
+        calls.append(target)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", failing_replace)
+    assert awm(["--root", str(SMALL), "import", "markdown", str(LIST), "--out", str(out)]) == 1
+    assert "nothing written" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["evil.yaml"] and len(calls) == 3
 
 
 def test_input_over_the_size_limit_is_refused_unread(tmp_path, capsys):
