@@ -3,9 +3,11 @@ real-time streaming table. Pure functions of the catalog, shared by catalog.json
 the site, so every output ranks and groups the same way.
 
 Two numbers of one benchmark are ranked together only when their settings are equal (the same
-resolution, frames, steps, prompt set, dataset, seeds and note): a VBench total on rewritten
-prompts is not comparable with one on the original prompts. Such numbers land in separate
-groups; the largest group comes first, and every other group is marked not comparable with it.
+resolution, frames, steps, prompt set, dataset and seeds; the free-text note is shown, not
+compared): a VBench total on rewritten prompts is not comparable with one on the original
+prompts. Such numbers land in separate groups. The largest group with a recorded setting comes
+first and is the reference; every other group is marked not comparable with it, and numbers
+whose setting the source does not state form a last group, not known to be comparable.
 """
 from __future__ import annotations
 
@@ -32,9 +34,13 @@ class Entry:
 class Group:
     """Numbers of one benchmark under one setting, best first."""
 
-    setting: str  # Setting.label(), '' when the papers record no setting
+    setting: str  # Setting.label(note=False), '' when the source states no setting
     entries: list[Entry] = field(default_factory=list)
-    comparable: bool = True  # False: not comparable with the first group of the benchmark
+    comparable: bool = True  # the reference group of the benchmark (see the module docstring)
+
+    @property
+    def recorded(self) -> bool:
+        return bool(self.setting)
 
 
 @dataclass
@@ -47,32 +53,30 @@ class Comparison:
         return sum(len(g.entries) for g in self.groups)
 
 
-def _setting_key(result: Result) -> tuple:
-    return tuple(sorted(result.setting.model_dump(exclude_none=True).items()))
-
-
 def comparisons(catalog: Catalog) -> list[Comparison]:
     """One comparison per vocabulary benchmark that has numbers, in vocabulary order. Groups:
-    most numbers first, then by setting label; inside a group best first (by the benchmark's
-    direction), ties by paper key."""
+    recorded settings with most numbers first, then by label, the unrecorded setting last;
+    inside a group best first (by the benchmark's direction), ties by paper key."""
     by_bench: dict[str, dict[tuple, Group]] = {}
     for paper in catalog.papers.values():
         for result in paper.results:
             if result.benchmark not in catalog.benchmarks:
                 continue
             groups = by_bench.setdefault(result.benchmark, {})
-            group = groups.setdefault(_setting_key(result), Group(result.setting.label()))
+            group = groups.setdefault(result.setting.comparable_key(),
+                                      Group(result.setting.label(note=False)))
             group.entries.append(Entry(paper, result))
     out = []
     for key, bench in catalog.benchmarks.items():
         if key not in by_bench:
             continue
         sign = -1 if bench.higher_is_better else 1
-        groups = sorted(by_bench[key].values(), key=lambda g: (-len(g.entries), g.setting))
+        groups = sorted(by_bench[key].values(),
+                        key=lambda g: (not g.recorded, -len(g.entries), g.setting))
         for index, group in enumerate(groups):
             group.entries.sort(key=lambda e: (sign * e.result.value, e.paper.key, e.result.source
                                               or ""))
-            group.comparable = index == 0
+            group.comparable = index == 0 and group.recorded
         out.append(Comparison(bench, groups))
     return out
 
@@ -123,7 +127,9 @@ class StreamingRow:
     latency_note: Optional[str]
     latency_source: Optional[str]
     quality: Optional[Result]  # the paper's first VBench total, with its setting
-    quality_comparable: bool  # its setting is the most common one among the rows
+    # "comparable": its setting is the most common recorded one among the rows; "other":
+    # another recorded setting; "unrecorded": the source states none; None: no VBench total
+    quality_status: Optional[str]
     parameters_b: Optional[float]
     base_model: Optional[str]
     base_key: Optional[str]  # base_model when it is a catalog key
@@ -143,7 +149,7 @@ class StreamingRow:
                 "vbench_total": q.value if q else None,
                 "vbench_setting": q.setting.label() if q else None,
                 "vbench_source": q.source if q else None,
-                "vbench_comparable": self.quality_comparable if q else None,
+                "vbench_status": self.quality_status,
                 "parameters_b": self.parameters_b, "base_model": self.base_model,
                 "base_key": self.base_key, "weights": self.weights, "memory_gb": self.memory_gb,
                 "fits_24gb": self.fits_24gb, "built_on_wan": self.wan}
@@ -155,8 +161,15 @@ def streaming_rows(catalog: Catalog) -> list[StreamingRow]:
     papers = [p for p in catalog.papers.values()
               if p.compute and (p.compute.throughput or p.compute.latency)]
     qualities = {p.key: _first(p, STREAMING_QUALITY) for p in papers}
-    settings = [_setting_key(q) for q in qualities.values() if q]
+    settings = [q.setting.comparable_key() for q in qualities.values() if q]
+    settings = [s for s in settings if s]
     common = max(set(settings), key=lambda s: (settings.count(s), s)) if settings else None
+
+    def status(quality: Optional[Result]) -> Optional[str]:
+        if quality is None:
+            return None
+        key = quality.setting.comparable_key()
+        return "unrecorded" if not key else "comparable" if key == common else "other"
     rows = []
     for paper in papers:
         c = paper.compute
@@ -168,7 +181,7 @@ def streaming_rows(catalog: Catalog) -> list[StreamingRow]:
             latency=lat.seconds if lat else None, latency_hardware=lat.hardware if lat else None,
             latency_note=lat.note if lat else None, latency_source=lat.source if lat else None,
             quality=quality,
-            quality_comparable=quality is not None and _setting_key(quality) == common,
+            quality_status=status(quality),
             parameters_b=c.parameters_b, base_model=c.base_model,
             base_key=c.base_model if c.base_model in catalog.papers else None,
             weights=open_weights(paper), memory_gb=mem.gb if mem else None,

@@ -62,16 +62,21 @@ class Setting(_Part):
     seeds: Optional[Count] = None
     note: Optional[Text] = None
 
-    def label(self) -> str:
+    def comparable_key(self) -> tuple:
+        """What must be equal for two numbers to be ranked together: every key but the note
+        (free text, which would make each number a group of its own)."""
+        return tuple(sorted(self.model_dump(exclude_none=True, exclude={"note"}).items()))
+
+    def label(self, note: bool = True) -> str:
         """The setting in a few words, e.g. '832x480, 81 frames, 4 steps, extended prompts';
-        '' when nothing is recorded."""
+        '' when nothing is recorded. ``note=False`` leaves the note out."""
         parts = [self.resolution,
                  f"{self.frames} frames" if self.frames else None,
                  f"{self.steps} steps" if self.steps else None,
                  f"{self.prompts} prompts" if self.prompts else None,
                  self.dataset,
                  f"{self.seeds} seeds" if self.seeds else None,
-                 self.note]
+                 self.note if note else None]
         return ", ".join(p for p in parts if p)
 
 

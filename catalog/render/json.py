@@ -60,9 +60,10 @@ def catalog_data(catalog: Catalog) -> dict:
         "benchmarks": benchmarks,
         "comparisons": [
             {"benchmark": c.benchmark.key,
-             "groups": [{"setting": g.setting, "comparable": g.comparable,
+             "groups": [{"setting": g.setting, "recorded": g.recorded, "comparable": g.comparable,
                          "entries": [{"paper": e.paper.key, "value": e.result.value,
-                                      "source": e.result.source} for e in g.entries]}
+                                      "note": e.result.setting.note, "source": e.result.source}
+                                     for e in g.entries]}
                         for g in c.groups]}
             for c in comparisons(catalog)],
         "streaming": [row.as_dict() for row in streaming_rows(catalog)],

@@ -120,8 +120,10 @@ def streaming_view(catalog: Catalog) -> list[dict]:
     for row in streaming_rows(catalog):
         quality = row.quality
         vbench = _number(quality.value) if quality else ""
-        if quality and not row.quality_comparable:
-            vbench += f" (not comparable: {quality.setting.label() or 'setting not recorded'})"
+        if row.quality_status == "other":
+            vbench += f" (not comparable: {quality.setting.label(note=False)})"
+        elif row.quality_status == "unrecorded":
+            vbench += " (setting not recorded)"
         base = catalog.papers[row.base_key].name if row.base_key else row.base_model or ""
         out.append({"name": row.paper.name, "fps": _number(row.fps),
                     "hardware": row.fps_hardware or row.latency_hardware or "",

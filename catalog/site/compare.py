@@ -23,7 +23,8 @@ CAVEAT = ("Each paper measures speed on its own hardware, at its own resolution 
           "sampling steps, and many report VBench on their own prompt sets (original or "
           "extended). The plot and the table show what each paper reports; they are not a "
           "controlled comparison. A VBench total measured under another setting than most "
-          "rows is marked not comparable.")
+          "rows is marked not comparable, and one whose setting the source does not state "
+          "says so.")
 
 
 def benchmark_page(key: str) -> str:
@@ -102,7 +103,7 @@ def _streaming_view(catalog: Catalog, rows: list[StreamingRow], page: str) -> li
             "resolution": row.fps_resolution or "", "latency": _fmt(row.latency),
             "latency_note": row.latency_note or "",
             "vbench": _fmt(q.value) if q else "", "vbench_setting": q.setting.label() if q else "",
-            "comparable": row.quality_comparable, "parameters": _fmt(row.parameters_b),
+            "status": row.quality_status, "parameters": _fmt(row.parameters_b),
             "base": _base(catalog, row.base_model, paper_url), "memory": _fmt(row.memory_gb),
             "weights": text.safe_url(row.weights),
             "flags": {"open-weights": "yes" if row.weights else "no",
@@ -117,10 +118,11 @@ def _comparison_view(comparison: Comparison, page: str) -> dict:
     bench = comparison.benchmark
     groups = []
     for group in comparison.groups:
-        groups.append({"setting": group.setting or "setting not recorded",
+        groups.append({"setting": group.setting, "recorded": group.recorded,
                        "comparable": group.comparable,
-                       "rows": [{"rank": i + 1, "name": e.paper.name,
+                       "rows": [{"rank": i + 1 if group.recorded else None, "name": e.paper.name,
                                  "url": paper_url(e.paper.key), "value": _fmt(e.result.value),
+                                 "note": e.result.setting.note or "",
                                  "source": e.result.source or ""}
                                 for i, e in enumerate(group.entries)]})
     return {"bench": bench, "url": text.safe_url(bench.url), "groups": groups,
@@ -150,7 +152,7 @@ def compare_pages(catalog: Catalog, env, front_matter) -> dict[str, str]:
               plot=plot, plot_points=[{"x": p.x, "y": p.y, "name": p.row.paper.name,
                                        "fps": _fmt(p.row.fps), "hardware": p.row.fps_hardware,
                                        "vbench": _fmt(p.row.quality.value),
-                                       "comparable": p.row.quality_comparable}
+                                       "status": p.row.quality_status}
                                       for p in plot.points] if plot else [],
               quality=catalog.benchmarks.get(STREAMING_QUALITY))
     for comparison in all_comparisons:

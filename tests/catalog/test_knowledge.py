@@ -83,6 +83,25 @@ def test_lower_is_better_ranks_the_smallest_first(knowledge_root):
     assert [e.result.value for e in fvd.groups[0].entries] == [120, 250]
 
 
+def test_a_note_is_shown_not_compared_and_an_unstated_setting_comes_last(knowledge_root):
+    from catalog.compare import comparisons
+    for key, value, setting in (("noted", 83.5, "{note: variant A, resolution: 832x480, "
+                                 "frames: 81, steps: 4, prompts: extended, seeds: 5}"),
+                                ("unstated", 86.0, "{note: as the README gives it}")):
+        (knowledge_root / "papers" / f"{key}.yaml").write_text(
+            f'key: {key}\nname: {key.title()}\ntitle: "{key.title()}: VBench"\n'
+            'date: "2025-01"\nsection: algorithm/foundations\nresults:\n'
+            f"  - benchmark: vbench-total\n    value: {value}\n    setting: {setting}\n"
+            "    source: Table 1\n", encoding="utf-8")
+    vbench = {c.benchmark.key: c for c in comparisons(load_catalog(knowledge_root))}[
+        "vbench-total"]
+    assert [(g.setting, g.recorded, g.comparable, [e.paper.key for e in g.entries])
+            for g in vbench.groups] == [
+        ("832x480, 81 frames, 4 steps, extended prompts, 5 seeds", True, True,
+         ["complete", "noted"]),  # the note differs; the setting is the same: ranked together
+        ("", False, False, ["unstated"])]  # 86.0 is higher, but its setting is unknown
+
+
 def test_streaming_rows_carry_speed_quality_size_and_the_filters(streaming_catalog):
     from catalog.compare import streaming_rows
     rows = {r.paper.key: r for r in streaming_rows(streaming_catalog)}
@@ -100,8 +119,8 @@ def test_streaming_rows_carry_speed_quality_size_and_the_filters(streaming_catal
     assert student.weights == "https://huggingface.co/example/wan-student"
     assert fast.weights == "https://huggingface.co/example/hunyuan-fast" and child.weights is None
     # the VBench total of another prompt set than most rows is not comparable
-    assert (student.quality_comparable, child.quality_comparable,
-            fast.quality_comparable) == (True, True, False)
+    assert (student.quality_status, child.quality_status, fast.quality_status,
+            lat.quality_status) == ("comparable", "comparable", "other", None)
     assert lat.quality is None and lat.fps is None
 
 
