@@ -244,7 +244,7 @@ def suggest(args, session=None, runner=None) -> int:
     try:
         ref, section = read_suggestion(os.environ.get("ISSUE_BODY", ""), sections)
     except ValueError as err:
-        github.comment(args.issue, f"Thank you! This suggestion cannot be drafted: {err}. Edit "
+        github.comment(args.issue, f"Thank you! This suggestion cannot be drafted: {md_escape(str(err))}. Edit "
                        "the issue to fix it and the draft will be tried again.")
         print(f"suggest: {err}")
         return 1

@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--out", type=Path, help="write records into this folder (default: print a report)")
     i.add_argument("--bib", type=Path, help="the list's .bib, to check BibTeX anchors (markdown; "
                    "default: the .bib beside FILE)")
+    i.add_argument("--online", action="store_true", help="fill the drafts' titles, authors and "
+                   "dates from arXiv (network)")
 
     d = sub.add_parser("discover", help="new arXiv papers in a date window, ranked by "
                        "similarity to the catalog (queries: catalog/discover.yaml)")

@@ -20,7 +20,7 @@ from ..render.files import write_atomic
 from . import InputError, dump_record, propose_name, read_input, slug
 from . import bibtex as bibtex_importer
 from . import markdown as markdown_importer
-from .arxiv import ArxivRefError, ArxivUnavailable, fetch, month_of, parse_ref
+from .arxiv import ArxivRefError, ArxivUnavailable, fetch, fetch_many, month_of, parse_ref
 
 
 def _say(message: str) -> None:
@@ -221,9 +221,36 @@ def _write_records(records: list[dict], out: Path, path: str) -> tuple[list[str]
     return notes, clashes
 
 
-def import_(args) -> int:
-    """Parse an awesome-list README or a .bib: print one line per defect, optionally write
-    draft records with --out."""
+def fill_from_arxiv(records: list[dict], path: str, client=None) -> list[Finding]:
+    """With --online: each draft with an arXiv id takes arXiv's title, authors and month of
+    version 1 (what the list wrote may be a subtitle or miss authors). An id arXiv does not
+    know is a finding and leaves the draft without an id; arXiv out of reach is one finding."""
+    ids = [r["arxiv"] for r in records if r.get("arxiv")]
+    if not ids:
+        return []
+    try:
+        found = fetch_many(ids, client)
+    except ArxivUnavailable as err:
+        return [Finding(path, 1, f"drafts not filled from arXiv: {err}",
+                        "run again with a network, or without --online", kind="arxiv-offline")]
+    findings = []
+    for record in records:
+        if not record.get("arxiv"):
+            continue
+        paper = found.get(record["arxiv"])
+        if paper is None:
+            findings.append(Finding(path, record.get("line", 1), f"arXiv has no paper "
+                                    f"{record['arxiv']} ('{record['name']}'); the draft has no id",
+                                    "check the id on arxiv.org", kind="arxiv-id"))
+            record["arxiv"] = None
+            continue
+        record.update(title=paper.title, authors=paper.authors, date=paper.date)
+    return findings
+
+
+def import_(args, client=None) -> int:
+    """Parse an awesome-list README or a .bib: print one line per defect, optionally fill the
+    drafts from arXiv (--online) and write them with --out."""
     root = Path(args.root)
     path = Path(args.file)
     shown = str(path)
@@ -250,6 +277,8 @@ def import_(args) -> int:
     except InputError as err:
         _say(f"awm import: {err}")
         return 2
+    if getattr(args, "online", False):
+        defects += fill_from_arxiv(records, shown, client)
     records, known = in_catalog(records, catalog, shown)
     defects += known
     for defect in sorted(set(defects)):

@@ -91,3 +91,50 @@ def test_a_name_clash_writes_the_others_and_reports_it(imported):
         "starred.yaml"]
     assert yaml.safe_load((out / "month-13.yaml").read_text()).get("arxiv") is None
     assert "wrote 6 drafts into" in err
+
+
+ONLINE_LIST = (
+    "## 1.3 Distillation for real-time streaming\n"
+    "* **SF**, \"Bridging the Gap\". [![arXiv](https://img.shields.io/badge/arXiv-2506.08009-b31b1b"
+    ".svg)](https://arxiv.org/abs/2506.08009)\n"
+    "* **Ghost**, \"A Paper arXiv Does Not Have\". [![arXiv](https://img.shields.io/badge/arXiv-"
+    "2401.00001-b31b1b.svg)](https://arxiv.org/abs/2401.00001)\n")
+
+
+def _import_online(repo_copy, tmp_path, client, capsys):
+    from catalog.importers import commands
+    from tools.awm import build_parser
+    (tmp_path / "list.md").write_text(ONLINE_LIST)
+    (tmp_path / "list.bib").write_text("")
+    out = tmp_path / "drafts"
+    args = build_parser().parse_args(["--root", str(repo_copy), "import", "markdown",
+                                      str(tmp_path / "list.md"), "--online", "--out", str(out)])
+    assert commands.import_(args, client=client) == 1
+    printed = [line for line in capsys.readouterr().out.splitlines() if "missing-bibtex" not in line]
+    return printed, out
+
+
+def test_online_fills_drafts_from_arxiv(repo_copy, tmp_path, fake_session, recorded, capsys):
+    from catalog.importers.arxiv import make_client
+    client = make_client(fake_session({}, default=recorded("arxiv-batch.xml")), 0, 0)
+    printed, out = _import_online(repo_copy, tmp_path, client, capsys)
+    assert printed == [f"{tmp_path / 'list.md'}:3: arxiv-id: arXiv has no paper 2401.00001 "
+                       "('Ghost'); the draft has no id (check the id on arxiv.org)"]
+    sf = yaml.safe_load((out / "sf.yaml").read_text())
+    assert sf["title"] == "Self Forcing: Bridging the Train-Test Gap in Autoregressive Video " \
+        "Diffusion"  # the list gave a shortened title; arXiv's replaces it
+    assert sf["authors"] == ["Xun Huang", "Zhengqi Li", "Guande He", "Mingyuan Zhou",
+                             "Eli Shechtman"] and sf["date"] == "2025-06"
+    assert "arxiv" not in yaml.safe_load((out / "ghost.yaml").read_text())
+
+
+def test_online_without_network_says_so_once_and_still_drafts(repo_copy, tmp_path, fake_session,
+                                                              capsys):
+    import requests
+    from catalog.importers.arxiv import make_client
+    client = make_client(fake_session({}, default=requests.ConnectionError("offline")), 0, 0)
+    printed, out = _import_online(repo_copy, tmp_path, client, capsys)
+    assert printed == [f"{tmp_path / 'list.md'}:1: arxiv-offline: drafts not filled from arXiv: "
+                       "cannot reach the arXiv API (ConnectionError) (run again with a network, "
+                       "or without --online)"]
+    assert sorted(p.name for p in out.iterdir()) == ["ghost.yaml", "sf.yaml"]
