@@ -85,7 +85,8 @@ def paper_knowledge(catalog: Catalog, paper: Paper, page: str) -> dict:
             "compute": c and {"parameters": _fmt(c.parameters_b), "source": c.source or "",
                               "base": _base(catalog, c.base_model, paper_url),
                               "figures": figures},
-            "open": o and {"code": text.safe_url(o.code), "weights": text.safe_url(o.weights),
+            "open": o and {"code": text.safe_url(o.code or paper.links.code),
+                           "weights": text.safe_url(o.weights or paper.links.weights),
                            "licence": o.licence or "", "source": o.source or ""}}
 
 
