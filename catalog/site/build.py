@@ -21,11 +21,36 @@ from catalog.render.files import write_atomic
 from .pages import GEN, copy_plan, render_pages, section_page
 
 HOME = "index.md"  # generated, at the docs root (git-ignored)
+FEED = "feed.xml"  # the Atom feed, at the docs root too
+AT_ROOT = (HOME, FEED)
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """The safe loader plus the one tag mkdocs.yml uses, ``!ENV NAME`` or ``!ENV [NAME, ...,
+    default]``: the first variable set, else the default (else None), as MkDocs and Zensical
+    read it."""
+
+
+def _env(loader: yaml.SafeLoader, node: yaml.Node):
+    if isinstance(node, yaml.ScalarNode):
+        names, default = [loader.construct_scalar(node)], None
+    elif isinstance(node, yaml.SequenceNode) and node.value:
+        *named, last = node.value
+        names = [loader.construct_scalar(n) for n in named] if named else [
+            loader.construct_scalar(last)]
+        default = loader.construct_object(last) if named else None
+    else:
+        raise yaml.constructor.ConstructorError(None, None, "!ENV takes a name or a list",
+                                                node.start_mark)
+    return next((os.environ[n] for n in names if n in os.environ), default)
+
+
+_ConfigLoader.add_constructor("!ENV", _env)
 
 
 def read_config(root: Path) -> dict:
-    """mkdocs.yml as data (it holds no YAML tags, so the safe loader reads it)."""
-    return yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    """mkdocs.yml as data, its ``!ENV`` values resolved from the environment."""
+    return yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_ConfigLoader)
 
 
 def _nav_pages(nav) -> set[str]:
@@ -65,7 +90,7 @@ def write_pages(catalog: Catalog, root: Path, docs_dir: Path, repo_url: str | No
     staging = Path(tempfile.mkdtemp(prefix=".generated-", dir=docs_dir))
     try:
         for rel, body in pages.items():
-            if rel == HOME:
+            if rel in AT_ROOT:
                 continue
             path = staging / Path(rel).relative_to(GEN)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,7 +107,8 @@ def write_pages(catalog: Catalog, root: Path, docs_dir: Path, repo_url: str | No
         os.replace(staging, old)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    write_atomic(docs_dir / HOME, pages[HOME])
+    for rel in AT_ROOT:
+        write_atomic(docs_dir / rel, pages[rel])
     return len(pages)
 
 
@@ -101,12 +127,15 @@ def prepare(catalog: Catalog, root: Path, docs_dir: Path | None = None,
 
     def generated(folder, names):  # what write_pages writes, at the top level only
         top = Path(folder) == source
-        return [n for n in names if n.startswith(".") or (top and n in (GEN, HOME))]
+        return [n for n in names if n.startswith(".") or (top and n in (GEN, *AT_ROOT))]
     shutil.copytree(source, docs_dir, dirs_exist_ok=True, ignore=generated)
     write_pages(catalog, root, docs_dir, config.get("repo_url"))
     # relative to the config file: Zensical 0.0.73 panics on absolute paths here
     config.update(docs_dir=docs_dir.name,
                   site_dir=os.path.relpath(Path(site_dir).resolve(), docs_dir.parent))
+    theme = config.get("theme") or {}
+    if theme.get("custom_dir"):  # the theme overrides stay in the repository
+        theme["custom_dir"] = os.path.relpath(root.resolve() / theme["custom_dir"], docs_dir.parent)
     path = docs_dir.parent / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path

@@ -1,14 +1,16 @@
 """Site pages as a pure function of the loaded catalog: ``render_pages`` -> {path: text}.
 
 Paths are relative to the docs dir (``site/``). Everything lands under ``generated/`` except
-the home page, ``index.md``, which MkDocs needs at the root. Templates are Markdown with Jinja2;
-every ``{{ }}`` passes through ``text.md_text`` unless a helper of ``text`` made it safe.
+the home page, ``index.md``, which MkDocs needs at the root, and the Atom feed, ``feed.xml``.
+Templates are Markdown with Jinja2; every ``{{ }}`` passes through ``text.md_text`` unless a
+helper of ``text`` made it safe.
 """
 from __future__ import annotations
 
 import json
 import math
 import re
+import uuid
 from pathlib import Path
 
 import jinja2
@@ -20,10 +22,13 @@ from catalog.render.bibtex import render_entry
 from catalog.render.json import catalog_data, render_json
 
 from . import text
+from .stats import stats_view
 from .compare import compare_pages, paper_knowledge
 
 GEN = "generated"
 NEWEST = 10  # papers listed on the home page
+FEED_SIZE = 30  # papers in the Atom feed
+SITE_TITLE = "Video world models with AR diffusion"
 # The search index's word separator (mkdocs.yml's plugins: search: separator, which a test
 # pins to this): spaces, hyphens, punctuation and '+', so "Self Forcing++:" gives the words
 # self and forcing, never a rarer "forcing++:" that a search for "forcing" also matches.
@@ -271,6 +276,16 @@ def render_pages(catalog: Catalog, contributing: str | None = None,
                                             search={"boost": search_boost(paper, len(upon[key]))}),
                body=Markup(body), repro=reproduction_view(catalog, card, page) if card else None)
     render(f"{GEN}/tags.md", "tags.md.j2", tags=sorted(tax.tags.items()))
+    html = _environment(html=True)
+    view = stats_view(catalog)
+    render(f"{GEN}/stats.md", "stats.md.j2", view=view, **{
+        f"chart_{kind}": Markup(html.get_template("stats.html.j2").render(
+            kind=kind, month=view["month"], data=view.get(kind), papers=view["papers"],
+            caption=caption))
+        for kind, caption in (("month", ""),
+                              ("sections", "Papers per section of the taxonomy."),
+                              ("has", "Papers with each kind of artefact, of all papers."))})
+    pages["feed.xml"] = render_feed(catalog, html)
     views = [reproduction_view(catalog, card, f"{GEN}/reproductions/index.md")
              for _, card in sorted(catalog.reproductions.items())]
     views = [v for v in views if v["page"]]
@@ -297,6 +312,22 @@ def render_pages(catalog: Catalog, contributing: str | None = None,
     return pages
 
 
+def render_feed(catalog: Catalog, env: jinja2.Environment, n: int = FEED_SIZE) -> str:
+    """The Atom feed of the ``n`` newest papers. A month has no day: an entry is dated the
+    first of its month, and the feed by its newest entry, so the same catalog gives the same
+    bytes."""
+    def stamp(date: str) -> str:
+        return f"{date}-01T00:00:00Z"
+    entries = [{"paper": p, "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'awm:' + p.key)}",
+                "updated": stamp(p.date), "arxiv": text.safe_url(p.arxiv_url),
+                "heading": p.title if p.title.startswith(p.name) else f"{p.name}: {p.title}"}
+               for p in newest(catalog, n)]
+    return env.get_template("feed.xml.j2").render(
+        site_title=SITE_TITLE, entries=entries,
+        feed_id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'awm:feed')}",
+        updated=entries[0]["updated"] if entries else "1970-01-01T00:00:00Z")
+
+
 def _demote_headings(markdown: str) -> str:
     """A README's headings sit under the page's own title."""
     return re.sub(r"(?m)^(#{1,5}) ", r"#\1 ", markdown)
@@ -304,8 +335,9 @@ def _demote_headings(markdown: str) -> str:
 
 def copy_plan(catalog: Catalog, root: Path) -> list[tuple[Path, str]]:
     """Files to copy into the docs dir beside the pages: (source, docs-relative destination).
-    Only rollout pictures named in result records, with plain file names."""
-    plan = []
+    The JSON schema of catalog.json (linked beside it as the API's description), and rollout
+    pictures named in result records, with plain file names."""
+    plan = [(root / "catalog" / "catalog.schema.json", f"{GEN}/catalog.schema.json")]
     for card in catalog.reproductions.values():
         view = reproduction_view(catalog, card, "")
         for res in view["results"]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import shutil
 import threading
+from unittest import mock
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -19,6 +21,11 @@ from catalog.site.build import build_site
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "build" / "screenshots"
+# The site is built as the pages workflow builds it (published under a sub-path, with its
+# repository) and served under that path, as GitHub Pages serves a project site.
+SUB_PATH = "/awm/"
+SITE_URL = "https://awm.example.org/awm/"
+REPO_URL = "https://github.com/example-owner/awm-catalog"
 HOSTILE_KEY = "hostile-record"
 HOSTILE_NAME = 'Hostile <img src=x onerror="window.__pwned=1"> name'
 HOSTILE_TITLE = ('A title with <script>window.__pwned=1</script> and '
@@ -57,7 +64,7 @@ def hostile():
     """The hostile record: key, name, title and its YAML text (tests import no modules here:
     pytest runs with --import-mode=importlib)."""
     return SimpleNamespace(key=HOSTILE_KEY, name=HOSTILE_NAME, title=HOSTILE_TITLE,
-                           yaml=HOSTILE_YAML, root=ROOT)
+                           yaml=HOSTILE_YAML, root=ROOT, repo_url=REPO_URL, sub_path=SUB_PATH)
 
 
 @pytest.fixture(scope="session")
@@ -70,7 +77,8 @@ def built_site(tmp_path_factory):
     catalog = load_catalog(ROOT, papers_dir=papers)
     assert HOSTILE_KEY in catalog.papers, catalog.load_findings
     out = work / "out"
-    done = build_site(catalog, ROOT, docs_dir=work / "docs", site_dir=out, capture=True)
+    with mock.patch.dict(os.environ, {"AWM_SITE_URL": SITE_URL, "AWM_REPO_URL": REPO_URL}):
+        done = build_site(catalog, ROOT, docs_dir=work / "docs", site_dir=out, capture=True)
     log = done.stdout + done.stderr
     assert done.returncode == 0, log
     assert "WARNING" not in log, log
@@ -83,14 +91,32 @@ def base_url(built_site):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
+    yield f"http://127.0.0.1:{server.server_port}{SUB_PATH}"
     server.shutdown()
     server.server_close()
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the built folder under SUB_PATH only, and 404.html for what is not there."""
+
     def log_message(self, *args):
         pass
+
+    def translate_path(self, path):
+        inside = path.startswith(SUB_PATH)
+        return super().translate_path("/" + path[len(SUB_PATH):] if inside else "/.outside")
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
 
 @pytest.fixture(scope="session")
@@ -111,9 +137,10 @@ class Visit:
     """A browser page that records every request URL and every console error or page error.
     Requests that would leave localhost are recorded and aborted."""
 
-    def __init__(self, browser, base_url):
+    def __init__(self, browser, base_url, color_scheme: str = "light"):
         self.base_url = base_url
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                           color_scheme=color_scheme)
         self.page = self.context.new_page()
         self.requests: list[str] = []
         self.errors: list[str] = []
@@ -155,6 +182,14 @@ def _local(url: str) -> bool:
 @pytest.fixture
 def visit(browser, base_url):
     v = Visit(browser, base_url)
+    yield v
+    v.context.close()
+
+
+@pytest.fixture
+def dark_visit(browser, base_url):
+    """A browser whose system asks for dark colours."""
+    v = Visit(browser, base_url, color_scheme="dark")
     yield v
     v.context.close()
 

@@ -199,3 +199,18 @@ def test_bibtex_data_holds_each_papers_entry_of_papers_bib():
     assert sorted(entries) == sorted(catalog.papers)
     bib = (ROOT / "papers.bib").read_text(encoding="utf-8")
     assert all(entry in bib for entry in entries.values())
+
+
+def test_read_config_resolves_env_tags_as_mkdocs_does(tmp_path, monkeypatch):
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_url: !ENV AWM_TEST_SITE\nrepo_url: !ENV [AWM_TEST_A, AWM_TEST_B, 'fallback']\n"
+        "edit_uri: !ENV [AWM_TEST_UNSET]\n", encoding="utf-8")
+    for name in ("AWM_TEST_SITE", "AWM_TEST_A", "AWM_TEST_B", "AWM_TEST_UNSET"):
+        monkeypatch.delenv(name, raising=False)
+    assert read_config(tmp_path) == {"site_url": None, "repo_url": "fallback", "edit_uri": None}
+    monkeypatch.setenv("AWM_TEST_SITE", "https://example.org/sub/")
+    monkeypatch.setenv("AWM_TEST_B", "https://github.com/o/r")
+    assert read_config(tmp_path)["site_url"] == "https://example.org/sub/"
+    assert read_config(tmp_path)["repo_url"] == "https://github.com/o/r"
+    # the repository's own file: both come from the environment, nothing is hard-coded
+    assert set(read_config(ROOT)) >= {"site_url", "repo_url"}
