@@ -347,7 +347,9 @@ def _same_title(entry: Entry, bib: BibEntry) -> bool:
         return False
     if min(len(ours), len(theirs)) >= 15 and (ours in theirs or theirs in ours):
         return True
-    return difflib.SequenceMatcher(None, ours, theirs).ratio() >= 0.85
+    matcher = difflib.SequenceMatcher(None, ours, theirs)  # the quick bounds first: same answer
+    return matcher.real_quick_ratio() >= 0.85 and matcher.quick_ratio() >= 0.85 \
+        and matcher.ratio() >= 0.85
 
 
 def find_bib(entry: Entry, bib: BibFile) -> BibEntry | None:
