@@ -95,6 +95,12 @@ class CatalogIndex:
         self.matrix = self.vectorizer.fit_transform([record_text(p) for p in self.papers]) \
             if self.papers else None
 
+    def similarities(self, rows: slice = slice(None)):
+        """Record against record: cosine similarity of their TF-IDF vectors, for the records
+        in ``rows`` against all (in ``self.papers`` order; 1 on the diagonal)."""
+        from sklearn.metrics.pairwise import linear_kernel
+        return linear_kernel(self.matrix[rows], self.matrix)
+
     def guess(self, texts: list[str]) -> list[Guess]:
         if self.matrix is None or not texts:
             return [Guess(0.0, [], None, 0.0) for _ in texts]

@@ -7,11 +7,13 @@ helper of ``text`` made it safe.
 """
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 import jinja2
 import yaml
@@ -22,6 +24,7 @@ from catalog.render.bibtex import render_entry
 from catalog.render.json import catalog_data, render_json
 
 from . import text
+from .related import Related, related_papers
 from .stats import stats_view
 from .compare import compare_pages, paper_knowledge
 
@@ -114,11 +117,15 @@ def _links_inline(paper: Paper) -> Markup:
     return Markup(" · ".join(text.page_link(label, url) for label, url in paper_links(paper)))
 
 
-def paper_view(catalog: Catalog, paper: Paper, page: str, built_upon_by: list[str]) -> dict:
+def paper_view(catalog: Catalog, paper: Paper, page: str, built_upon_by: list[str],
+               related: list[Related] = (), repo_url: str | None = None) -> dict:
     """What a paper page shows, with every link already the built URL (for the HTML template:
     autoescape makes the text safe, and only https URLs and record keys become links)."""
     sec = catalog.taxonomy.sections.get(paper.section)
     sec_page = section_page(sec.id) if sec else None
+    links = [(label, text.safe_url(url)) for label, url in paper_links(paper)]
+    if paper.arxiv:
+        links.insert(1, ("PDF", f"https://arxiv.org/pdf/{paper.arxiv}"))
 
     def named(keys):
         return [(catalog.papers[k].name, built_url(page, paper_page(k))) if k in catalog.papers
@@ -126,11 +133,38 @@ def paper_view(catalog: Catalog, paper: Paper, page: str, built_upon_by: list[st
     return {"paper": paper, "bibtex": render_entry(paper),
             "section_title": sec.title if sec else paper.section,
             "section_url": built_url(page, sec_page) if sec_page else None,
-            "links": [(label, text.safe_url(url)) for label, url in paper_links(paper)],
+            "links": links,
+            "related": [{"name": catalog.papers[r.key].name,
+                         "title": _title_after_name(catalog.papers[r.key]),
+                         "url": built_url(page, paper_page(r.key)), "reasons": r.reasons}
+                        for r in related if r.key in catalog.papers],
+            "record": record_links(paper, repo_url),
             "map_url": built_url(page, "map.md") + f"?paper={paper.key}",
             "builds_on": named(paper.builds_on),
             "built_upon_by": named(built_upon_by),
             "knowledge": paper_knowledge(catalog, paper, page)}
+
+
+def _title_after_name(paper: Paper) -> str:
+    """The title without the name when it begins with it ("Self Forcing: Bridging..." ->
+    "Bridging..."), for lists that show the name already."""
+    if paper.title.startswith(paper.name):
+        rest = paper.title[len(paper.name):].lstrip(" :-–—")
+        return rest or paper.title
+    return paper.title
+
+
+def record_links(paper: Paper, repo_url: str | None) -> dict:
+    """Where to edit the paper's record and report an error in it, on the repository's host;
+    empty without a repository (a local build)."""
+    base = text.safe_url(repo_url.rstrip("/")) if repo_url else None
+    if not base:
+        return {}
+    path = f"papers/{text.paper_path(paper.key)[:-3]}.yaml"
+    query = urlencode({"title": f"{path}: ", "body": (
+        f"What is wrong in the record of {paper.name} ({path}), and the source that says so:\n")})
+    return {"path": path, "edit": f"{base}/edit/main/{path}", "source": f"{base}/blob/main/{path}",
+            "report": f"{base}/issues/new?{query}"}
 
 
 def search_boost(paper: Paper, built_upon_by: int) -> float:
@@ -268,24 +302,27 @@ def render_pages(catalog: Catalog, contributing: str | None = None,
     data = catalog_data(catalog)  # also has the reverse lineage, computed once for all papers
     upon = {p["key"]: p["built_upon_by"] for p in data["papers"]}
     paper_html = _environment(html=True).get_template("paper.html.j2")
+    related = related_papers(catalog)
     for key, paper in catalog.papers.items():
         page = paper_page(key)
         card = catalog.reproductions.get(key)
-        body = paper_html.render(paper_view(catalog, paper, page, upon[key]), repro=bool(card))
+        body = paper_html.render(paper_view(catalog, paper, page, upon[key], related[key],
+                                            repo_url), repro=bool(card))
+        body = markdown_headings(body)
         render(page, "paper.md.j2", front=front_matter(title=paper.name, tags=list(paper.tags),
                                             search={"boost": search_boost(paper, len(upon[key]))}),
                body=Markup(body), repro=reproduction_view(catalog, card, page) if card else None)
     render(f"{GEN}/tags.md", "tags.md.j2", tags=sorted(tax.tags.items()))
-    html = _environment(html=True)
+    html_env = _environment(html=True)
     view = stats_view(catalog)
     render(f"{GEN}/stats.md", "stats.md.j2", view=view, **{
-        f"chart_{kind}": Markup(html.get_template("stats.html.j2").render(
+        f"chart_{kind}": Markup(html_env.get_template("stats.html.j2").render(
             kind=kind, month=view["month"], data=view.get(kind), papers=view["papers"],
             caption=caption))
         for kind, caption in (("month", ""),
                               ("sections", "Papers per section of the taxonomy."),
                               ("has", "Papers with each kind of artefact, of all papers."))})
-    pages["feed.xml"] = render_feed(catalog, html)
+    pages["feed.xml"] = render_feed(catalog, html_env)
     views = [reproduction_view(catalog, card, f"{GEN}/reproductions/index.md")
              for _, card in sorted(catalog.reproductions.items())]
     views = [v for v in views if v["page"]]
@@ -326,6 +363,17 @@ def render_feed(catalog: Catalog, env: jinja2.Environment, n: int = FEED_SIZE) -
         site_title=SITE_TITLE, entries=entries,
         feed_id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'awm:feed')}",
         updated=entries[0]["updated"] if entries else "1970-01-01T00:00:00Z")
+
+
+_HTML_H2 = re.compile(r'^<h2 id="[a-z-]+">([^<>]+)</h2>$', re.M)
+
+
+def markdown_headings(html_text: str) -> str:
+    """The section headings of a rendered HTML page (``<h2 id=..>Fixed text</h2>`` lines of
+    the templates) as Markdown headings between the raw HTML blocks, so that the table of
+    contents lists every section and permalinks them (the toc extension sees no raw HTML)."""
+    return _HTML_H2.sub(lambda m: f"\n## {text.md_text(html.unescape(m.group(1)))}\n\n",
+                        html_text)
 
 
 def _demote_headings(markdown: str) -> str:

@@ -326,3 +326,30 @@ def test_all_papers_are_cards_on_a_phone(built_site, visit):
     assert not page.locator("#awm-filter-box").evaluate("d => d.open")  # list first on phones
     visit.screenshot("papers-phone")
     assert visit.errors == []
+
+
+def test_paper_page_has_related_papers_pdf_record_links_and_a_full_contents(built_site, visit,
+                                                                              hostile):
+    from catalog.site.related import related_papers
+    catalog, _ = built_site
+    paper = catalog.papers[PAPER]
+    page = visit.go(f"generated/papers/{PAPER}.html")
+    toc = [t.strip() for t in page.locator(
+        ".md-sidebar--secondary .md-nav__link").all_inner_texts()]
+    headings = [t.strip().rstrip("¶") for t in page.locator("article h2").all_inner_texts()]
+    assert toc == headings and {"Lineage", "Related papers", "BibTeX", "Reproduction"} <= set(toc)
+    related = page.locator("ul.awm-related > li > a").evaluate_all(
+        "as => as.map(a => a.href.split('/').pop())")
+    assert related == [f"{r.key}.html" for r in related_papers(catalog)[PAPER]] and related
+    hrefs = page.eval_on_selector_all("article a[href]", "els => els.map(e => e.href)")
+    assert f"https://arxiv.org/pdf/{paper.arxiv}" in hrefs
+    record = f"papers/{PAPER}.yaml"
+    assert f"{hostile.repo_url}/edit/main/{record}" in hrefs
+    report = next(h for h in hrefs if h.startswith(f"{hostile.repo_url}/issues/new?"))
+    assert "papers%2Fself-forcing.yaml" in report
+    # BibTeX wraps inside its box on a phone: nothing cut, nothing to scroll sideways
+    page.set_viewport_size({"width": 390, "height": 844})
+    code = page.locator("pre code.language-bibtex")
+    assert code.evaluate("c => c.scrollWidth <= c.clientWidth + 1")
+    assert f"eprint = {{{paper.arxiv}}}" in code.inner_text()
+    assert visit.errors == [] and visit.external() == []

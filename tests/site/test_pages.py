@@ -214,3 +214,34 @@ def test_read_config_resolves_env_tags_as_mkdocs_does(tmp_path, monkeypatch):
     assert read_config(tmp_path)["repo_url"] == "https://github.com/o/r"
     # the repository's own file: both come from the environment, nothing is hard-coded
     assert set(read_config(ROOT)) >= {"site_url", "repo_url"}
+
+
+def test_related_papers_put_lineage_first_and_say_why():
+    from catalog.site.related import related_papers
+    catalog = load_catalog(ROOT)
+    related = related_papers(catalog)
+    assert set(related) == set(catalog.papers)
+    for key, found in related.items():
+        assert key not in [r.key for r in found] and len(found) <= 6
+        assert all(r.reasons for r in found)
+        assert [r.score for r in found] == sorted((r.score for r in found), reverse=True)
+    # MAR's one descendant in the catalog (NOVA) outranks every paper that only shares words
+    mar = related["mar"]
+    assert mar[0].key in catalog.built_upon_by("mar") + catalog.papers["mar"].builds_on
+    assert "it builds on this paper" in mar[0].reasons
+    assert all("builds on" not in " ".join(r.reasons) for r in mar[1:]
+               if r.key not in catalog.built_upon_by("mar"))
+    assert related == related_papers(catalog)  # the same catalog, the same lists
+
+
+def test_paper_page_lists_every_section_as_a_markdown_heading():
+    catalog = load_catalog(ROOT)
+    page = pages.render_pages(catalog, repo_url="https://github.com/o/r")[
+        "generated/papers/self-forcing.md"]
+    headings = re.findall(r"^## (.+)$", page, re.M)
+    assert headings[-3:] == ["Related papers", "BibTeX", "Reproduction"] and "Lineage" in headings
+    assert "<h2" not in page
+    assert "https://arxiv.org/pdf/2506.08009" in page
+    assert 'href="https://github.com/o/r/edit/main/papers/self-forcing.yaml"' in page
+    assert 'href="https://github.com/o/r/issues/new?title=papers%2Fself-forcing.yaml' in page
+    assert pages.record_links(catalog.papers["self-forcing"], None) == {}  # a local build
