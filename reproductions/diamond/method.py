@@ -4,10 +4,11 @@ EDM (Karras et al. 2022, as used by DIAMOND Sec. 3 and Appendix): the denoiser i
 D(x, sigma) = c_skip(sigma) x + c_out(sigma) F(c_in(sigma) x, c_noise(sigma)), trained with a
 log-normal sigma on the target F should produce, and sampled with a few Euler steps on the
 Karras sigma schedule. DDPM variant: the same network predicts the added noise (epsilon) for a
-``diffusers`` DDPM schedule and is sampled with ``diffusers``' DDIM scheduler (trailing timestep
-spacing, so a 1-step sample starts from pure noise). GameNGen (Sec. 3.2.1): during training the
-context frames get Gaussian noise of a level drawn up to a maximum, discretised into buckets
-whose embedding the network receives; at inference the context is clean (bucket 0).
+``diffusers`` DDPM schedule and is sampled as DIAMOND's official DDPM baseline is: one step from
+t = T/2, several ancestral DDPM steps (or deterministic DDIM steps, for the comparison's curve).
+GameNGen (Sec. 3.2.1): during training the context frames get Gaussian noise of a level drawn up
+to a maximum, discretised into buckets whose embedding the network receives; at inference the
+context is clean (bucket 0).
 
 Frames are in [-1, 1] inside this module; conversions happen at the edges.
 """
@@ -126,20 +127,43 @@ def ddpm_loss(net, target, context, actions, timesteps, noise, scheduler,
                       noise)
 
 
+DDPM_SAMPLERS = ("ancestral", "ddim")
+
+
 @torch.no_grad()
 def ddpm_sample(net, context, actions, steps: int, generator: torch.Generator, scheduler,
-                bucket=None) -> torch.Tensor:
-    """The next frame by ``steps`` deterministic DDIM steps on the DDPM schedule."""
-    from diffusers import DDIMScheduler
-    ddim = DDIMScheduler.from_config(scheduler.config, timestep_spacing="trailing",
-                                     set_alpha_to_one=True)
-    ddim.set_timesteps(steps)
+                bucket=None, sampler: str = "ancestral") -> torch.Tensor:
+    """The next frame from the DDPM model, sampled as DIAMOND's official DDPM baseline does.
+
+    One step: a single clean-frame estimate from pure noise at t = T/2, x0 = (x - sqrt(1 -
+    alpha_bar) eps) / sqrt(alpha_bar), clipped to [-1, 1]. Asked at t = T an epsilon network
+    learns the identity (DIAMOND Sec. 5.1), so a one-step sample from there is noise; the official
+    code found T/2 the best single step. More steps: ``sampler="ancestral"`` takes the official
+    code's DDPM ancestral steps (diffusers DDPMScheduler, its default leading spacing: 666, 333, 0
+    for 3 steps); ``sampler="ddim"`` takes deterministic DDIM steps (trailing spacing)."""
+    if sampler not in DDPM_SAMPLERS:
+        raise ValueError(f"sampler must be one of {DDPM_SAMPLERS}, not {sampler!r}")
     shape = (context.shape[0],) + context.shape[2:]
     x = torch.randn(shape, generator=generator).to(context)
-    for t in ddim.timesteps:
-        c = ddpm_c_noise(t.expand(shape[0])).to(context)
-        eps = net(x, c, context, actions, bucket)
-        x = ddim.step(eps, t, x, eta=0.0).prev_sample
+    if steps == 1:
+        t = scheduler.config.num_train_timesteps // 2
+        eps = net(x, ddpm_c_noise(torch.full((shape[0],), t)).to(context), context, actions, bucket)
+        alpha_bar = scheduler.alphas_cumprod[t].to(context)
+        return ((x - (1 - alpha_bar).sqrt() * eps) / alpha_bar.sqrt()).clamp(-1, 1)
+    if sampler == "ddim":
+        from diffusers import DDIMScheduler
+        steps_from = DDIMScheduler.from_config(scheduler.config, timestep_spacing="trailing",
+                                               set_alpha_to_one=True)
+    else:
+        from diffusers import DDPMScheduler
+        steps_from = DDPMScheduler.from_config(scheduler.config)
+    steps_from.set_timesteps(steps)
+    for t in steps_from.timesteps:
+        eps = net(x, ddpm_c_noise(t.expand(shape[0])).to(context), context, actions, bucket)
+        if sampler == "ddim":
+            x = steps_from.step(eps, t, x, eta=0.0).prev_sample
+        else:
+            x = steps_from.step(eps, t, x, generator=generator).prev_sample
     return x
 
 

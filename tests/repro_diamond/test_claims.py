@@ -50,6 +50,12 @@ def test_ddpm_baseline_not_broken(smoke_records):
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("diamond")
+def test_edm_rollouts_sharp(smoke_records):
+    assert_holds(smoke_records["diamond"], "edm-rollouts-sharp")
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("diamond")
 def test_robust_to_noisy_context(smoke_records):
     assert_holds(smoke_records["gamengen"], "robust-to-noisy-context")
 

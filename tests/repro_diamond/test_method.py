@@ -1,5 +1,6 @@
 """Exact tests of the method: EDM preconditioning, the Karras schedule, the samplers, the
-conditioning paths (actions, context-noise buckets) and GameNGen's context corruption."""
+conditioning paths (actions, context-noise buckets), GameNGen's context corruption, and the
+sharpness measure reported beside PSNR."""
 import numpy as np
 import pytest
 import torch
@@ -8,6 +9,7 @@ from .conftest import load
 
 method = load("method")
 model = load("model")
+repro = load("repro")
 
 
 def net(buckets=0, seed=0):
@@ -105,16 +107,31 @@ def test_corrupt_context_levels_and_buckets():
     assert method.noise_bucket(0.7, aug) == 9
 
 
-def test_ddpm_few_step_sampler_starts_from_pure_noise():
-    """Trailing spacing: a 1-step DDIM sample starts at the last training timestep, so a
-    network that predicts the exact noise recovers the frame."""
+def test_ddpm_samplers_follow_the_official_baseline_and_recover_the_frame():
+    """With a network that returns the exact noise of a known frame, every DDPM sampler ends on
+    that frame; one step asks the network once, at t = T/2 (the official baseline), ancestral
+    steps at the leading timesteps 666, 333, 0 and DDIM at the trailing 999, 666, 333."""
     sched = method.ddpm_scheduler()
-    from diffusers import DDIMScheduler
-    ddim = DDIMScheduler.from_config(sched.config, timestep_spacing="trailing")
-    ddim.set_timesteps(1)
-    assert ddim.timesteps.tolist() == [999]
-    ddim.set_timesteps(3)
-    assert ddim.timesteps[0] == 999
+    x0, ctx, act = batch(2)
+    x0 = x0.clamp(-1, 1)
+    asked = []
+
+    def oracle(x, c_noise, context, actions, bucket):
+        t = int(round(float((c_noise[0] + 1) / 2 * 1000)))
+        asked.append(t)
+        ab = sched.alphas_cumprod[t]
+        return (x - ab.sqrt() * x0) / (1 - ab).sqrt()
+
+    for sampler, steps, timesteps in (("ancestral", 1, [500]), ("ddim", 1, [500]),
+                                      ("ancestral", 3, [666, 333, 0]),
+                                      ("ddim", 3, [999, 666, 332])):
+        asked.clear()
+        g = torch.Generator().manual_seed(0)
+        out = method.ddpm_sample(oracle, ctx, act, steps, g, sched, sampler=sampler)
+        assert asked == timesteps, (sampler, steps)
+        assert torch.allclose(out, x0, atol=1e-4), (sampler, steps)
+    with pytest.raises(ValueError, match="sampler must be one of"):
+        method.ddpm_sample(oracle, ctx, act, 3, g, sched, sampler="euler")
 
 
 def test_losses_are_pure_functions_of_the_batch_and_train():
@@ -128,3 +145,20 @@ def test_losses_are_pure_functions_of_the_batch_and_train():
     sched = method.ddpm_scheduler()
     t = torch.randint(0, 1000, (8,), generator=g)
     assert torch.isfinite(method.ddpm_loss(f, x, ctx, act, t, noise, sched))
+
+
+def test_sharpness_ratio_tells_blur_from_noise_where_psnr_prefers_blur():
+    """The mean frame of the paddle game's scenes scores a higher PSNR against the true frames
+    than sharp frames of other scenes do, and a sharpness ratio far below the truth's 1; noise
+    scores above 1."""
+    from reproductions.harness.game import GameConfig, PaddleGame
+    frames = PaddleGame(GameConfig(size=24)).clips(16, 4, 0)[0]
+    truth = frames[:8]
+    wrong = frames[8:]                                   # sharp, other scenes
+    blurred = np.broadcast_to(frames.mean(axis=0, keepdims=True), truth.shape)
+    assert repro.sharpness_ratio(truth, truth) == pytest.approx(1.0)
+    assert repro.mean_psnr(blurred, truth) > repro.mean_psnr(wrong, truth)
+    assert repro.sharpness_ratio(blurred, truth) < 0.6
+    assert 0.7 < repro.sharpness_ratio(wrong, truth) < 1.4
+    noisy = truth + np.random.default_rng(0).normal(0, 0.2, truth.shape)
+    assert repro.sharpness_ratio(noisy, truth) > 1.5
