@@ -353,3 +353,25 @@ def test_paper_page_has_related_papers_pdf_record_links_and_a_full_contents(buil
     assert code.evaluate("c => c.scrollWidth <= c.clientWidth + 1")
     assert f"eprint = {{{paper.arxiv}}}" in code.inner_text()
     assert visit.errors == [] and visit.external() == []
+
+
+def test_wide_tables_fit_at_1400_px(built_site, visit):
+    catalog, _ = built_site
+    page = visit.page
+    page.set_viewport_size({"width": 1400, "height": 900})
+    # the largest sections, the one with the hostile record's long name, the reproductions
+    paths = [f"generated/{sec}.html" for sec in sorted(
+        catalog.taxonomy.sections, key=lambda s: -len(catalog.in_section(s)))[:2]] + [
+        f"generated/{catalog.papers['hostile-record'].section}.html",
+        "generated/reproductions/index.html"]
+    fits = ("() => [...document.querySelectorAll('article .md-typeset__scrollwrap')].every("
+            "w => w.scrollWidth <= w.clientWidth + 1)")
+    last_head = ("() => { const th = document.querySelector('article table thead th:last-child');"
+                 " return th ? th.getBoundingClientRect().right : 0; }")
+    cut = []
+    for path in paths:
+        visit.go(path)
+        if not page.evaluate(fits) or not 0 < page.evaluate(last_head) <= 1400:
+            cut.append(path)
+    assert cut == []
+    assert visit.errors == []
