@@ -123,3 +123,19 @@ def test_404_page_works_under_the_sub_path(visit, hostile):
     missing = [e for e in visit.errors if "404" not in e]
     assert missing == [] and visit.external() == []
     assert len([e for e in visit.errors if "404" in e]) == 1  # the missing page itself only
+
+
+def _label_brightness(page) -> float:
+    rgb = page.evaluate("awmMap.cy.nodes()[0].style('color')")  # "rgb(r,g,b)"
+    return sum(int(v) for v in rgb[rgb.index("(") + 1:-1].split(",")[:3]) / 765
+
+
+def test_map_labels_follow_light_and_dark(dark_visit):
+    page = dark_visit.go("map.html")
+    page.wait_for_function("window.awmMap && window.awmMap.cy.nodes().length > 0")
+    assert _label_brightness(page) > 0.6  # light text on the dark background
+    before = page.evaluate("awmMap.cy.nodes()[0].style('color')")
+    page.locator("label.md-header__button[for^='__palette']:visible").first.click()
+    page.wait_for_function("c => awmMap.cy.nodes()[0].style('color') !== c", arg=before)
+    assert _label_brightness(page) < 0.3
+    assert dark_visit.errors == []

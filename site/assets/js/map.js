@@ -20,6 +20,13 @@
     if (status) { status.textContent = message; }
   }
 
+  /* The page's text colour, resolved (Material's --md-default-fg-color nests var() that
+   * Cytoscape cannot read): dark on light, light on dark. */
+  function ink() {
+    var c = getComputedStyle(document.body).color.match(/\d+(\.\d+)?/g);
+    return c && c.length >= 3 ? "rgb(" + c.slice(0, 3).join(",") + ")" : "#222";
+  }
+
   function option(select, value, label) {
     var o = document.createElement("option");
     o.value = value;
@@ -107,18 +114,24 @@
         { selector: "node", style: {
           "background-color": "data(colour)", "label": "data(label)", "font-size": 10,
           "min-zoomed-font-size": 7, "text-valign": "bottom", "text-margin-y": 2,
-          "width": 14, "height": 14, "color": "#222" } },
+          "width": 14, "height": 14, "color": ink() } },
         { selector: "edge", style: {
           "width": 1, "line-color": "#9e9e9e", "target-arrow-color": "#9e9e9e",
           "target-arrow-shape": "triangle", "arrow-scale": 0.7, "curve-style": "bezier" } },
         { selector: ".hidden", style: { "display": "none" } },
         { selector: ".faded", style: { "opacity": 0.15 } },
         { selector: "node.found", style: {
-          "border-width": 3, "border-color": "#000", "width": 22, "height": 22,
+          "border-width": 3, "border-color": ink(), "width": 22, "height": 22,
           "font-weight": "bold", "z-index": 10 } }
       ],
       layout: { name: "preset", positions: positions }
     });
+
+    // labels in the theme's text colour, again when the reader switches light or dark
+    new MutationObserver(function () {
+      cy.style().selector("node").style("color", ink())
+        .selector("node.found").style("border-color", ink()).update();
+    }).observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
 
     function runLayout(view) {
       var visible = cy.elements().not(".hidden");
