@@ -75,16 +75,38 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def reproduction_summary(card: dict) -> list[dict]:
-    """Per shown scale: claims holding / claims checked, from the card's result records."""
-    out = []
+def claim_verdicts(card: dict) -> dict[str, str]:
+    """Each claim's verdict at its scale, where a record of that scale exists. Smoke claims are
+    judged on three seeds: their verdict is the one the card records, which ``awm repro check``
+    (run by CI) holds equal to the card's rule over the committed seed records. A full-scale
+    claim, run once, has its record's verdict."""
     results = card.get("results") or {}
+    out = {}
+    for claim in card.get("claims") or []:
+        if not isinstance(claim, dict) or not isinstance(claim.get("id"), str):
+            continue
+        scale, record = claim.get("scale"), results.get(str(claim.get("scale")))
+        if not isinstance(record, dict):
+            continue
+        if scale == "smoke":
+            out[claim["id"]] = str(claim.get("expected", "holds"))
+            continue
+        judged = {c.get("id"): c.get("verdict") for c in record.get("claims") or []
+                  if isinstance(c, dict)}
+        out[claim["id"]] = str(judged.get(claim["id"], "not run"))
+    return out
+
+
+def reproduction_summary(card: dict) -> list[dict]:
+    """Per scale with a record: claims holding / claims at that scale (see ``claim_verdicts``)."""
+    verdicts = claim_verdicts(card)
+    scale_of = {c.get("id"): c.get("scale") for c in card.get("claims") or []
+                if isinstance(c, dict)}
+    out = []
     for scale in SCALES:
-        record = results.get(scale)
-        if isinstance(record, dict):
-            claims = [c for c in record.get("claims") or [] if isinstance(c, dict)]
-            holding = sum(1 for c in claims if c.get("verdict") == "holds")
-            out.append({"scale": scale, "holding": holding, "total": len(claims)})
+        judged = [v for cid, v in verdicts.items() if scale_of.get(cid) == scale]
+        if judged:
+            out.append({"scale": scale, "holding": judged.count("holds"), "total": len(judged)})
     return out
 
 

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from catalog.model import Catalog, Paper
 from catalog.render.bibtex import render_entry
 from catalog.render.json import catalog_data, render_json
+from catalog.render.readme import claim_verdicts, reproduction_summary
 
 from . import text
 from .related import Related, related_papers
@@ -230,7 +231,8 @@ def reproduction_view(catalog: Catalog, card: dict, page: str) -> dict:
     best = min(results, key=lambda r: ({"full": 0, "smoke": 1}.get(r["tag"], 2), r["tag"]),
                default=None)
     return {"card": card, "folder": folder, "paper": paper, "results": results,
-            "verdicts": verdicts, "best": best, "summary": _summary_metrics(best),
+            "verdicts": verdicts, "verdict": claim_verdicts(card),
+            "held": reproduction_summary(card), "best": best, "summary": _summary_metrics(best),
             "paper_link": text.page_link(paper.name, relative(page, paper_page(paper.key)))
             if paper else text.md_text(card.get("paper")),
             "page": f"{GEN}/reproductions/{folder}.md" if re.fullmatch(r"[a-z0-9_-]+", folder)

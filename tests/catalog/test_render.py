@@ -37,11 +37,16 @@ def commonmark(text: str) -> str:
     return MarkdownIt("commonmark").enable("table").render(text)
 
 
-def add_smoke_result(root: Path, verdicts: list[str]) -> None:
-    claims = [{"id": f"c{i}", "verdict": v} for i, v in enumerate(verdicts)]
-    results = root / "reproductions" / "alpha-repro" / "results"
-    results.mkdir(parents=True)
-    (results / "smoke.json").write_text(json.dumps({"scale": "smoke", "claims": claims}))
+def add_smoke_result(root: Path, expected: list[str], seed0: list[str]) -> None:
+    """A card with one smoke claim per ``expected`` verdict (the three-seed verdict the card
+    records) and a seed-0 record whose own verdicts are ``seed0``."""
+    folder = root / "reproductions" / "alpha-repro"
+    (folder / "card.yaml").write_text(json.dumps({"paper": "alpha", "claims": [
+        {"id": f"c{i}", "scale": "smoke", "expected": v} for i, v in enumerate(expected)]}))
+    claims = [{"id": f"c{i}", "verdict": v} for i, v in enumerate(seed0)]
+    (folder / "results").mkdir(parents=True)
+    (folder / "results" / "smoke.json").write_text(json.dumps({"scale": "smoke",
+                                                                "claims": claims}))
 
 
 # --- README -------------------------------------------------------------------------------------
@@ -58,7 +63,9 @@ def test_readme_starts_with_the_two_setup_commands(good_root):
 
 
 def test_readme_counts_order_and_marks(good_root):
-    add_smoke_result(good_root, ["holds", "does not hold", "holds", "not learned"])
+    # the summary counts the three-seed verdicts of the card, not the seed-0 record's
+    add_smoke_result(good_root, ["holds", "does not hold", "holds", "does not hold"],
+                     ["holds", "holds", "holds", "not learned"])
     readme = render_all(load_catalog(good_root))["README.md"]
     assert "The catalog holds **4 papers**; 3 link their code and 1\nhas a reference" in readme
     assert "| Algorithm | [Native AR-diffusion pretraining](#native-ar-diffusion-pretraining) | 4 |" \
@@ -189,7 +196,7 @@ def test_latex_special_characters_are_escaped():
 @pytest.mark.parametrize("which", ["fixture", "committed"])
 def test_json_follows_its_schema_and_the_catalog(which, good_root, repo_root):
     if which == "fixture":
-        add_smoke_result(good_root, ["holds", "not run"])
+        add_smoke_result(good_root, ["holds", "does not hold"], ["holds", "holds"])
     catalog = load_catalog(good_root if which == "fixture" else repo_root)
     data = json.loads(render_all(catalog)["catalog.json"])
     schema = json.loads((repo_root / "catalog" / "catalog.schema.json").read_text())

@@ -148,6 +148,9 @@ def test_reproduction_pages_show_claims_verdicts_and_results():
     claims = [{"id": f"c{i}", "statement": f"statement {i}", "source": "Sec. 3", "metric": "m",
                "comparison": f"m{i} >= 1", "threshold": 1, "scale": "smoke", "test": "t"}
               for i in range(3)]
+    # the verdicts by the three-seed rule, as the card records them; c1 holds on seed 0 only
+    for claim, expected in zip(claims, ["holds", "does not hold", "does not hold"]):
+        claim["expected"] = expected
     record = {"paper": key, "scale": "smoke", "device": "cpu", "seed": 0, "commit": "abc",
               "created": "2026-11-26", "wall_time_s": 12.5, "protocol": {"samples": 8},
               "gate": {"passed": True, "measured": {}}, "metrics": {"parameters": 1234,
@@ -161,9 +164,12 @@ def test_reproduction_pages_show_claims_verdicts_and_results():
                                    "reported": [{"what": "FVD", "value": 100, "source": "T1"}]}}
     out = pages.render_pages(catalog)
     index = out["generated/reproductions/index.md"]
-    assert "| smoke | cpu | 2 / 3 | fps\\_steady 99\\.5; parameters 1234 | FVD: 100 |" in index
+    assert "| smoke | cpu | 1 / 3 (smoke) | fps\\_steady 99\\.5; parameters 1234 | FVD: 100 |" \
+        in index
     page = out["generated/reproductions/df-toy.md"]
-    assert "smoke: **holds** m0=2" in page and "smoke: **does not hold** m2=0\\.5" in page
+    assert "| **holds** | smoke: **holds** m0=2" in page
+    assert "| **does not hold** | smoke: **holds** m1=1\\.5" in page
+    assert "| **does not hold** | smoke: **does not hold** m2=0\\.5" in page
     assert "![smoke\\-rollout\\.png](df-toy/smoke-rollout.png)" in page
     assert "escape" not in page  # a figure name with a path is not shown
     assert "DF &lt;b&gt;toy&lt;/b&gt;" in page
