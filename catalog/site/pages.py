@@ -24,7 +24,7 @@ from catalog.render.bibtex import render_entry
 from catalog.render.json import catalog_data, render_json
 from catalog.render.readme import claim_verdicts, reproduction_summary
 
-from . import text
+from . import curves, text
 from .related import Related, related_papers
 from .stats import stats_view
 from .compare import compare_pages, paper_knowledge
@@ -52,7 +52,7 @@ def _environment(html: bool = False) -> jinja2.Environment:
         autoescape=html, finalize=None if html else text.md_text,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(link=text.page_link, image=text.image)
+    env.filters.update(link=text.page_link, image=text.image, breakable=text.breakable)
     return env
 
 
@@ -198,45 +198,160 @@ def front_matter(**fields) -> Markup:
     return Markup(f"---\n{body}---\n")
 
 
+_SCALE_ORDER = {"smoke": 0, "full": 1}
+
+
+def record_label(tag: str, record: dict) -> str:
+    """A result record in words: "Seed 0" (a smoke record), "Full scale, seed 0", or its tag."""
+    seed, scale = record.get("seed"), record.get("scale")
+    has_seed = isinstance(seed, int) and not isinstance(seed, bool)
+    if scale == "smoke" and has_seed:
+        return f"Seed {seed}"
+    if scale == "full":
+        return f"Full scale, seed {seed}" if has_seed else "Full scale"
+    return tag
+
+
+def protocol_words(value) -> str:
+    """A protocol setting as text: lists joined with commas, mappings as "name: value" parts
+    separated by semicolons, numbers as ``fmt`` writes them."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {protocol_words(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        nested = any(isinstance(v, (list, tuple, dict)) for v in value)
+        return ("; " if nested else ", ").join(protocol_words(v) for v in value)
+    return fmt(value)
+
+
+def _seed_rule(card: dict) -> tuple[list, int]:
+    """The card's smoke seeds and how many of them a smoke claim must hold on."""
+    seeds = card.get("seeds") if isinstance(card.get("seeds"), dict) else {}
+    smoke = seeds.get("smoke") if isinstance(seeds.get("smoke"), list) else [0, 1, 2]
+    holds_on = seeds.get("holds_on")
+    if not isinstance(holds_on, int) or isinstance(holds_on, bool):
+        holds_on = (len(smoke) // 2) + 1
+    return smoke, holds_on
+
+
+def _claim_block(claim: dict, results: list[dict], verdict: str | None, rule: tuple) -> dict:
+    """One claim with one row per record that judged it, and the verdict by the rule."""
+    seeds, holds_on = rule
+    rows, names = [], []
+    for res in results:
+        judged = next((c for c in res["claims"] if c.get("id") == claim["id"]), None)
+        if judged is None:
+            continue
+        measured = judged["measured"] if isinstance(judged["measured"], dict) else {}
+        names += [n for n in measured if n not in names]
+        rows.append({"label": res["label"], "res": res, "verdict": str(judged["verdict"]),
+                     "measured": measured})
+    for row in rows:
+        row["cells"] = [fmt(row["measured"][n]) if n in row["measured"] else "not measured"
+                         for n in names]
+    smoke = [r for r in rows if r["res"]["record"].get("scale") == "smoke"
+             and r["res"]["record"].get("seed") in seeds]
+    if claim.get("scale") == "smoke" and smoke:
+        held = sum(1 for r in smoke if r["verdict"] == "holds")
+        seeds_word = "seed" if len(smoke) == 1 else "seeds"
+        rule_line = (f"holds on {held} of {len(smoke)} {seeds_word}; a smoke claim holds when "
+                     f"it holds on {holds_on} of its {len(seeds)} seeds")
+    elif rows:
+        rule_line = "judged on the " + ("full-scale record" if claim.get("scale") == "full"
+                                        else "record of its scale")
+    else:
+        rule_line = "it needs a " + ("full-scale record" if claim.get("scale") == "full"
+                                     else f"{claim.get('scale') or 'result'} record")
+    return {"claim": claim, "rows": rows, "names": names, "verdict": verdict,
+            "rule": rule_line}
+
+
 def reproduction_view(catalog: Catalog, card: dict, page: str) -> dict:
     """What the reproduction index and pages show of one card and its result records."""
     paper = catalog.papers.get(card.get("paper", ""))
     card = {"title": card.get("paper", ""), "reproduced": [], "not_reproduced": [],
             "reported": [], **card}
     card["claims"] = [{"id": "", "statement": "", "source": "", "scale": "", "comparison": "",
-                       **c} for c in card.get("claims") or [] if isinstance(c, dict)]
+                       "metric": "", "threshold": "", **c}
+                      for c in card.get("claims") or [] if isinstance(c, dict)]
     card["reported"] = [{"what": "", "value": "", "source": "", **r}
                         for r in card["reported"] or [] if isinstance(r, dict)]
+    folder = card.get("folder", "")
+    safe_folder = bool(re.fullmatch(r"[a-z0-9_-]+", str(folder)))
     results = []
-    for tag, record in sorted((card.get("results") or {}).items()):
+    for tag, record in (card.get("results") or {}).items():
         if not isinstance(record, dict):
             continue
         record = {k: "" for k in ("scale", "device", "seed", "wall_time_s", "commit", "created")
                   } | record
         claims = [{"verdict": "", "measured": {}} | c for c in record.get("claims") or []
                   if isinstance(c, dict)]
-        figures = [f for f in record.get("figures") or [] if isinstance(f, str)
-                   and _SAFE_FILE.fullmatch(f)]
-        results.append({"tag": tag, "record": record, "claims": claims, "figures": figures,
-                        "held": sum(1 for c in claims if c.get("verdict") == "holds"),
-                        "metrics": sorted((k, v) for k, v in (record.get("metrics") or {}).items()
-                                          if isinstance(v, (int, float))),
-                        "protocol": sorted((record.get("protocol") or {}).items())})
+        label = record_label(str(tag), record)
+        rows = (record.get("protocol") or {}).get("rows") \
+            if isinstance(record.get("protocol"), dict) else None
+        figures = [{"file": f, "src": f"{folder}/{f}", **curves.figure_words(f, str(tag), label,
+                                                                            rows)}
+                   for f in record.get("figures") or []
+                   if isinstance(f, str) and _SAFE_FILE.fullmatch(f) and safe_folder]
+        gate = record.get("gate") if isinstance(record.get("gate"), dict) else {}
+        slug = re.sub(r"[^a-z0-9]+", "-", str(tag).lower()).strip("-") or "record"
+        results.append({
+            "tag": tag, "record": record, "label": label, "claims": claims,
+            "figures": [f["file"] for f in figures], "pictures": figures,
+            "device": curves.threads(record.get("device")),
+            "gate": ("passed" if gate.get("passed") else "failed") if "passed" in gate else "",
+            "held": sum(1 for c in claims if c.get("verdict") == "holds"),
+            "metrics": sorted((k, v) for k, v in (record.get("metrics") or {}).items()
+                              if isinstance(v, (int, float))),
+            "protocol": sorted((record.get("protocol") or {}).items())
+            if isinstance(record.get("protocol"), dict) else [],
+            "charts": curves.record_charts(record.get("curves") if isinstance(
+                record.get("curves"), dict) else {}, label, slug)})
+    results.sort(key=lambda r: (_SCALE_ORDER.get(r["record"].get("scale"), 2),
+                                r["record"]["seed"] if isinstance(r["record"]["seed"], int)
+                                else 1 << 30, str(r["tag"])))
     verdicts = {}
     for res in results:
         for c in res["claims"]:
             verdicts.setdefault(c.get("id"), []).append((res["tag"], c))
-    folder = card.get("folder", "")
+    verdict = claim_verdicts(card)
+    rule = _seed_rule(card)
     # The record summarised first: full scale when present, else smoke, else any.
     best = min(results, key=lambda r: ({"full": 0, "smoke": 1}.get(r["tag"], 2), r["tag"]),
                default=None)
+    metric_names = sorted({k for r in results for k, _ in r["metrics"]})
+    protocol_names = sorted({k for r in results for k, _ in r["protocol"]}, key=str)
+    protocol = []
+    for name in protocol_names:
+        per = [(r["label"], protocol_words(dict(r["protocol"])[name])) for r in results
+               if name in dict(r["protocol"])]
+        same = len({v for _, v in per}) == 1 and len(per) == len(results)
+        protocol.append((name, per[0][1] if same else "; ".join(f"{lab}: {v}" for lab, v in per)))
+    by_scale: dict[str, list] = {}
+    for r in results:
+        by_scale.setdefault(str(r["record"].get("scale") or r["tag"]), []).append(r)
+    records_words = "; ".join(
+        f"{scale}: " + (f"seed{'s' if len(rs) > 1 else ''} "
+                        + ", ".join(str(r["record"].get("seed")) for r in rs)
+                        if all(r["record"].get("seed") != "" for r in rs) else
+                        ", ".join(str(r["tag"]) for r in rs))
+        for scale, rs in by_scale.items())
     return {"card": card, "folder": folder, "paper": paper, "results": results,
-            "verdicts": verdicts, "verdict": claim_verdicts(card),
+            "verdicts": verdicts, "verdict": verdict,
+            "claims": [_claim_block(c, results, verdict.get(c["id"]), rule)
+                       for c in card["claims"]],
+            "metric_names": metric_names,
+            "metric_rows": [(name, [fmt(dict(r["metrics"])[name]) if name in dict(r["metrics"])
+                                    else "" for r in results]) for name in metric_names],
+            "protocol": protocol, "records_words": records_words,
+            "charted": any(r["charts"] for r in results),
+            "pictured": any(r["pictures"] for r in results),
             "held": reproduction_summary(card), "best": best, "summary": _summary_metrics(best),
+            "best_device": best["device"] if best else "",
             "paper_link": text.page_link(paper.name, relative(page, paper_page(paper.key)))
             if paper else text.md_text(card.get("paper")),
-            "page": f"{GEN}/reproductions/{folder}.md" if re.fullmatch(r"[a-z0-9_-]+", folder)
-            else None}
+            "page": f"{GEN}/reproductions/{folder}.md" if safe_folder else None}
 
 
 def _summary_metrics(result: dict | None) -> list[tuple[str, object]]:
@@ -287,8 +402,15 @@ def render_pages(catalog: Catalog, contributing: str | None = None,
     tax = catalog.taxonomy
     pages: dict[str, str] = {}
 
+    html_env = _environment(html=True)
+    chart_html, figure_html = (html_env.get_template(f"repro_{t}.html.j2")
+                               for t in ("chart", "figure"))
+
     def render(path: str, template: str, **ctx) -> None:
-        pages[path] = env.get_template(template).render(page=path, rel=relative, fmt=fmt, **ctx)
+        pages[path] = env.get_template(template).render(
+            page=path, rel=relative, fmt=fmt,
+            chart=lambda c: Markup(chart_html.render(c=c).strip()),
+            picture=lambda f: Markup(figure_html.render(f=f, src=f["src"]).strip()), **ctx)
 
     c = counts(catalog)
     render("index.md", "home.md.j2", counts=c, taxonomy=tax, upstream=UPSTREAM,
@@ -315,7 +437,6 @@ def render_pages(catalog: Catalog, contributing: str | None = None,
                                             search={"boost": search_boost(paper, len(upon[key]))}),
                body=Markup(body), repro=reproduction_view(catalog, card, page) if card else None)
     render(f"{GEN}/tags.md", "tags.md.j2", tags=sorted(tax.tags.items()))
-    html_env = _environment(html=True)
     view = stats_view(catalog)
     render(f"{GEN}/stats.md", "stats.md.j2", view=view, **{
         f"chart_{kind}": Markup(html_env.get_template("stats.html.j2").render(

@@ -37,6 +37,12 @@ def md_text(value) -> Markup:
     return Markup(html.escape(_MD_SYNTAX.sub(r"\\\1", text), quote=True))
 
 
+def breakable(value) -> Markup:
+    """``md_text`` with a line-break opportunity after each underscore, for long metric names
+    in table headers (``copy_last_rollout_psnr`` wraps at its words, not mid-word)."""
+    return Markup(str(md_text(value)).replace("\\_", "\\_<wbr>"))
+
+
 def plain_html(value) -> str:
     """Text for places that take HTML but not Markdown (front matter titles, tag names)."""
     return html.escape(" ".join(str(value).split()), quote=True)

@@ -1,6 +1,7 @@
 """The page generator without a browser: escaping, links, code blocks, nav, page set."""
 from __future__ import annotations
 
+import math
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -142,39 +143,227 @@ def test_home_counts_match_the_catalog():
     assert re.search(rf"^\| Papers with code \| {with_code} \|$", home, re.M)
 
 
-def test_reproduction_pages_show_claims_verdicts_and_results():
+def _toy_reproduction(**changes):
+    """The real catalog with one fake reproduction of Diffusion Forcing (folder df-toy): three
+    smoke claims and one full-scale claim, records of seeds 0, 1, 2 and a full-scale record."""
     catalog = load_catalog(ROOT)
     key = "diffusion-forcing"
-    claims = [{"id": f"c{i}", "statement": f"statement {i}", "source": "Sec. 3", "metric": "m",
-               "comparison": f"m{i} >= 1", "threshold": 1, "scale": "smoke", "test": "t"}
+    claims = [{"id": f"c{i}", "statement": f"statement {i}", "source": "Sec. 3",
+               "metric": f"words for m{i}", "comparison": f"m{i} >= 1",
+               "threshold": f"m{i} at least one", "scale": "smoke", "test": "t"}
               for i in range(3)]
+    claims.append({"id": "big", "statement": "at scale", "source": "Sec. 4", "metric": "big m",
+                   "comparison": "mb > 2", "threshold": "mb above two", "scale": "full"})
     # the verdicts by the three-seed rule, as the card records them; c1 holds on seed 0 only
     for claim, expected in zip(claims, ["holds", "does not hold", "does not hold"]):
         claim["expected"] = expected
-    record = {"paper": key, "scale": "smoke", "device": "cpu", "seed": 0, "commit": "abc",
-              "created": "2026-11-26", "wall_time_s": 12.5, "protocol": {"samples": 8},
-              "gate": {"passed": True, "measured": {}}, "metrics": {"parameters": 1234,
-                                                                     "fps_steady": 99.5},
-              "curves": {}, "figures": ["smoke-rollout.png", "../escape.png"],
-              "claims": [{"id": "c0", "verdict": "holds", "measured": {"m0": 2.0}},
-                         {"id": "c1", "verdict": "holds", "measured": {"m1": 1.5}},
-                         {"id": "c2", "verdict": "does not hold", "measured": {"m2": 0.5}}]}
-    catalog.reproductions = {key: {"paper": key, "title": "DF <b>toy</b>", "folder": "df-toy",
-                                   "claims": claims, "results": {"smoke": record},
-                                   "reported": [{"what": "FVD", "value": 100, "source": "T1"}]}}
-    out = pages.render_pages(catalog)
+
+    def record(seed, tag, verdicts, scale="smoke"):
+        return {"paper": key, "scale": scale, "device": "cpu (1 threads)", "seed": seed,
+                "commit": "abc", "created": "2026-11-26", "wall_time_s": 12.5,
+                "protocol": {"samples": 8, "steps": {"few": [1, 3], "many": 20}},
+                "gate": {"passed": True, "measured": {}},
+                "metrics": {"parameters": 1234, "fps_steady": 99.5 + seed},
+                "curves": {"df_rollout_psnr": [30.0, 25.0 - seed, 20.0],
+                           "tf_rollout_psnr": [31.0, float("nan"), 15.0, 12.0],
+                           "block_sw_a": [0.1, 0.2], "block_sw_b": [0.3, 0.1]},
+                "figures": [f"{tag}-rollout.png", "../escape.png"],
+                "claims": [{"id": cid, "verdict": v, "measured": {f"m{cid[-1]}": m}}
+                           for cid, v, m in verdicts]}
+    results = {
+        "smoke": record(0, "smoke", [("c0", "holds", 2.0), ("c1", "holds", 1.5),
+                                     ("c2", "does not hold", 0.5)]),
+        "smoke-seed1": record(1, "smoke-seed1", [("c0", "holds", 2.5),
+                                                 ("c1", "does not hold", 0.9),
+                                                 ("c2", "does not hold", 0.25)]),
+        "smoke-seed2": record(2, "smoke-seed2", [("c0", "does not hold", 0.75),
+                                                 ("c1", "does not hold", 0.5),
+                                                 ("c2", "holds", 1.25)]),
+        "full": record(0, "full", [("big", "holds", 3.0)], scale="full"),
+    }
+    results["full"]["claims"][0]["measured"] = {"mb": 3.0, "mb_floor": 1.0}
+    card = {"paper": key, "title": "DF <b>toy</b>", "folder": "df-toy", "claims": claims,
+            "results": results, "reported": [{"what": "FVD", "value": 100, "source": "T1"}],
+            "seeds": {"smoke": [0, 1, 2], "holds_on": 2}}
+    card.update(changes)
+    catalog.reproductions = {key: card}
+    return catalog, pages.render_pages(catalog)
+
+
+def _html(md: str) -> str:
+    config = read_config(ROOT)
+    exts = [e if isinstance(e, str) else next(iter(e)) for e in config["markdown_extensions"]]
+    return markdown.markdown(md, extensions=exts)
+
+
+def _claim_block(page: str, claim_id: str) -> str:
+    """The Markdown of one claim's block, from its heading to the next heading."""
+    start = page.index(f"### Claim {claim_id}")
+    return page[start:page.index("\n#", start + 1)]
+
+
+def test_reproduction_pages_show_claims_verdicts_and_results():
+    catalog, out = _toy_reproduction()
     index = out["generated/reproductions/index.md"]
-    assert "| smoke | cpu | 1 / 3 (smoke) | fps\\_steady 99\\.5; parameters 1234 | FVD: 100 |" \
-        in index
+    assert ("| smoke: seeds 0, 1, 2; full: seed 0 | cpu \\(1 thread\\) | 1 / 3 (smoke), "
+            "1 / 1 (full) |") in index
     page = out["generated/reproductions/df-toy.md"]
-    assert "| **holds** | smoke: **holds** m0=2" in page
-    assert "| **does not hold** | smoke: **holds** m1=1\\.5" in page
-    assert "| **does not hold** | smoke: **does not hold** m2=0\\.5" in page
-    assert "![smoke\\-rollout\\.png](df-toy/smoke-rollout.png)" in page
+    block = _claim_block(page, "1: c0")
+    assert "**statement 0**" in block and "Source: Sec\\. 3. Scale: smoke." in block
+    assert "Measured as: words for m0." in block
+    assert "Holds when: <code>m0 &gt;= 1</code> (m0 at least one)." in block
+    assert ("Verdict: **holds** (holds on 2 of 3 seeds; a smoke claim holds when it holds on 2 "
+            "of its 3 seeds).") in block
+    assert "| Seed 0 | holds | 2 |\n| Seed 1 | holds | 2\\.5 |\n| Seed 2 | does not hold | " \
+        "0\\.75 |" in block
+    assert "Verdict: **does not hold** (holds on 1 of 3 seeds;" in _claim_block(page, "2: c1")
+    assert "Verdict: **holds** (judged on the full\\-scale record)." in _claim_block(
+        page, "4: big")
+    assert "| Full scale, seed 0 | holds | 3 | 1 |" in _claim_block(page, "4: big")
     assert "escape" not in page  # a figure name with a path is not shown
     assert "DF &lt;b&gt;toy&lt;/b&gt;" in page
-    assert "## Reproduction" in out[f"generated/papers/{key}.md"]
+    assert "## Reproduction" in out["generated/papers/diffusion-forcing.md"]
     assert pages.counts(catalog)["with_reproduction"] == 1
+    # the paper's own figures stay labelled as theirs
+    assert "### Reported by the paper" in page and "| FVD | 100 | T1 |" in page
+    assert "| steps | few: 1, 3; many: 20 |" in page  # protocol in words, not a dict dump
+    assert "| fps\\_<wbr>steady | 99\\.5 | 100\\.5 | 101\\.5 | 99\\.5 |" in page
+
+
+def test_claim_tables_have_a_row_per_seed_record_and_named_headers():
+    _, out = _toy_reproduction()
+    html = _html(out["generated/reproductions/df-toy.md"])
+    tables = re.findall(r"<table>.*?</table>", html, re.S)
+    claim_tables = [t for t in tables if "<th>Verdict</th>" in t]
+    assert len(claim_tables) == 4
+    for table in tables:  # no empty header row anywhere on the page
+        heads = re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)
+        assert heads and all(h.strip() for h in heads), table
+    rows = re.findall(r"<tr>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", claim_tables[0], re.S)
+    assert rows == [("Seed 0", "holds"), ("Seed 1", "holds"), ("Seed 2", "does not hold")]
+    assert re.findall(r"<th[^>]*>(.*?)</th>", claim_tables[3]) == [
+        "Record", "Verdict", "mb", "mb_<wbr>floor"]
+    assert "=" not in "".join(re.findall(r"<td[^>]*>(.*?)</td>", "".join(claim_tables)))
+
+
+def test_rule_verdict_line_counts_the_smoke_seed_records():
+    _, out = _toy_reproduction()
+    page = out["generated/reproductions/df-toy.md"]
+    lines = re.findall(r"^Verdict: .*$", page, re.M)
+    assert [re.search(r"holds on (\d) of (\d) seeds", line).groups() if "seeds" in line
+            else None for line in lines] == [("2", "3"), ("1", "3"), ("1", "3"), None]
+    # a claim with no record of its scale says so
+    _, out = _toy_reproduction(results={})
+    page = out["generated/reproductions/df-toy.md"]
+    assert "Verdict: **not run yet** (it needs a full\\-scale record)." in page
+    assert "Verdict: **not run yet** (it needs a smoke record)." in page
+    assert "No result record yet" in page
+
+
+def _svg_charts(html: str) -> list[str]:
+    return re.findall(r'<figure class="awm-chart awm-curve".*?</figure>', html, re.S)
+
+
+def test_curves_are_svg_line_charts_with_titles_and_finite_coordinates():
+    _, out = _toy_reproduction()
+    page = out["generated/reproductions/df-toy.md"]
+    html = _html(page)
+    charts = _svg_charts(html)
+    assert len(charts) == 8  # two charts (rollout PSNR, sliced Wasserstein) per record
+    for chart in charts:
+        svg = re.search(r"<svg[^>]*>.*?</svg>", chart, re.S).group(0)
+        labelled = re.search(r'aria-labelledby="([^"]+)"', svg).group(1).split()
+        title = re.search(r'<title id="([^"]+)">([^<]+)</title>', svg)
+        assert title and title.group(1) in labelled and len(title.group(2)) > 20
+        paths = re.findall(r'<path class="awm-line awm-series-\d" d="([^"]+)"', svg)
+        legend = re.findall(r"<li>.*?</li>", chart, re.S)
+        assert len(paths) == 2 == len(legend)  # one line per series, in one chart
+        for d in paths:
+            numbers = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", d)]
+            assert numbers and all(math.isfinite(x) for x in numbers)
+            assert "nan" not in d.lower() and "inf" not in d.lower()
+        ticks = re.findall(r'<text class="awm-tick"[^>]*>([^<]+)</text>', svg)
+        assert len(ticks) >= 4  # both axes are labelled
+        assert re.search(r"<figcaption>[^<]{20,}</figcaption>", chart)
+    first = charts[0]
+    assert "Seed 0: rollout PSNR at each step of 4, one line each for df, tf" in first
+    # the missing value of tf leaves a gap: a second moveto, never a NaN coordinate
+    tf = re.findall(r'<path class="awm-line awm-series-1" d="([^"]+)"', first)[0]
+    assert tf.count("M") == 2
+    assert "sliced Wasserstein distance per block" in charts[1]
+    assert "<script" not in page and "cdn" not in page.lower()
+
+
+def test_curve_grouping_puts_one_unit_in_one_chart():
+    from catalog.site import curves
+    groups = curves.group_curves(["edm1_rollout_psnr", "ddpm3_rollout_psnr", "block_sw_ode",
+                                  "block_sw_sf", "floor_traj_error", "df_traj_error_valid",
+                                  "tf_traj_error_valid", "lonely"])
+    assert [[n for n, _ in g["series"]] for g in groups] == [
+        ["edm1_rollout_psnr", "ddpm3_rollout_psnr"], ["block_sw_ode", "block_sw_sf"],
+        ["df_traj_error_valid", "tf_traj_error_valid", "floor_traj_error"], ["lonely"]]
+    assert curves.line_chart([("a", [None, float("inf")])], "Step", "y") is None
+    flat = curves.line_chart([("a", [2.0, 2.0, 2.0])], "Step", "y")
+    assert all(math.isfinite(float(t["y"])) for t in flat["y_ticks"]) and len(flat["y_ticks"]) > 1
+
+
+def test_pictures_have_captions_and_alt_text_in_words():
+    _, out = _toy_reproduction()
+    html = _html(out["generated/reproductions/df-toy.md"])
+    figures = re.findall(r'<figure class="awm-figure">.*?</figure>', html, re.S)
+    assert len(figures) == 4
+    seed1 = next(f for f in figures if "smoke-seed1-rollout.png" in f)
+    assert 'src="df-toy/smoke-seed1-rollout.png"' in seed1
+    assert 'alt="Seed 1: rollouts beside the true frames"' in seed1
+    assert "<figcaption>Seed 1: rollouts beside the true frames.</figcaption>" in seed1
+    alts = re.findall(r'alt="([^"]*)"', "".join(figures))
+    assert all(a and ".png" not in a for a in alts)
+
+
+def test_summary_links_to_the_reproduction_page_only_from_the_paper_page():
+    _, out = _toy_reproduction()
+    page = out["generated/reproductions/df-toy.md"]
+    paper = out["generated/papers/diffusion-forcing.md"]
+    assert "full reproduction page" not in page and "](df-toy.md)" not in page
+    assert "([full reproduction page](../reproductions/df-toy.md))" in paper
+    # the same claim blocks on the paper page, as paragraphs: its contents list its sections
+    assert "**Claim 1 (c0): statement 0**" in paper and "### Claim" not in paper
+    assert "| Seed 1 | holds | 2\\.5 |" in paper
+
+
+def test_device_strings_say_one_thread():
+    _, out = _toy_reproduction()
+    for path in ("generated/reproductions/df-toy.md", "generated/reproductions/index.md"):
+        assert "1 threads" not in out[path] and "1 thread" in out[path]
+    real = pages.render_pages(load_catalog(ROOT))
+    assert not [p for p, t in real.items() if p.endswith(".md") and "1 threads" in t]
+    from catalog.site.curves import threads
+    assert threads("cpu (1 threads)") == "cpu (1 thread)"
+    assert threads("cpu (11 threads)") == "cpu (11 threads)"
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_reproduction_card_and_record_stay_text(value):
+    claim = {"id": value, "statement": value, "source": value, "metric": value,
+             "comparison": value, "threshold": value, "scale": "smoke", "expected": value}
+    record = {"scale": "smoke", "seed": 0, "device": value, "commit": value, "created": value,
+              "wall_time_s": value, "protocol": {value: [value, {value: value}]},
+              "gate": {"passed": True}, "metrics": {value: 1.0},
+              "curves": {value: [1.0, 2.0], f"{value}_b": [2.0, 1.0]},
+              "figures": [value, "smoke-rollout.png"],
+              "claims": [{"id": value, "verdict": value, "measured": {value: value}}]}
+    _, out = _toy_reproduction(claims=[claim], results={"smoke": record},
+                               reported=[{"what": value, "value": value, "source": value}])
+    paper = out["generated/papers/diffusion-forcing.md"]
+    for md in (out["generated/reproductions/df-toy.md"], paper[paper.index("## Reproduction"):]):
+        parsed = _Tags()
+        parsed.feed(_html(md))
+        assert "script" not in parsed.tags and "div" not in parsed.tags
+        assert not [k for k, _ in parsed.attrs if k.startswith("on")]
+        assert not [v for k, v in parsed.attrs if k in ("href", "src") and v
+                    and not v.startswith(("../", "df-toy/", "#", "https://"))]
+        assert [v for k, v in parsed.attrs if k == "src"] in ([], ["df-toy/smoke-rollout.png"])
+        assert " ".join(value.split()) in "".join(parsed.text)
 
 
 def test_search_separator_and_boosts_favour_the_exact_name():
