@@ -6,6 +6,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# axe-core for the accessibility browser tests, from package-lock.json (npm ci empties
+# node_modules, so the stamp inside it goes when the packages go).
+AXE_STAMP := node_modules/axe-core/.installed
 
 .PHONY: serve build check test bench clean browser
 
@@ -18,11 +21,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[repro,dev]'
 	touch $(STAMP)
 
-# Debian's Chromium for the browser tests; never a browser downloaded by a test tool.
-browser:
+# Debian's Chromium for the browser tests; never a browser downloaded by a test tool. And
+# axe-core (npm, pinned in package-lock.json), which the accessibility tests inject into pages.
+browser: $(AXE_STAMP)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+$(AXE_STAMP): package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $(AXE_STAMP)
 
 check: $(STAMP)
 	$(BIN)/awm check
