@@ -24,7 +24,7 @@ from catalog.render.bibtex import render_entry
 from catalog.render.json import catalog_data, render_json
 from catalog.render.readme import claim_verdicts, reproduction_summary
 
-from . import curves, text
+from . import curves, lineage, text
 from .related import Related, related_papers
 from .stats import stats_view
 from .compare import compare_pages, paper_knowledge
@@ -119,9 +119,11 @@ def _links_inline(paper: Paper) -> Markup:
 
 
 def paper_view(catalog: Catalog, paper: Paper, page: str, built_upon_by: list[str],
-               related: list[Related] = (), repo_url: str | None = None) -> dict:
+               related: list[Related] = (), repo_url: str | None = None,
+               graph: tuple[dict, dict, dict] | None = None) -> dict:
     """What a paper page shows, with every link already the built URL (for the HTML template:
-    autoescape makes the text safe, and only https URLs and record keys become links)."""
+    autoescape makes the text safe, and only https URLs and record keys become links).
+    ``graph``: lineage_graph(catalog), computed once by the caller for all pages."""
     sec = catalog.taxonomy.sections.get(paper.section)
     sec_page = section_page(sec.id) if sec else None
     links = [(label, text.safe_url(url)) for label, url in paper_links(paper)]
@@ -143,7 +145,52 @@ def paper_view(catalog: Catalog, paper: Paper, page: str, built_upon_by: list[st
             "map_url": built_url(page, "map.md") + f"?paper={paper.key}",
             "builds_on": named(paper.builds_on),
             "built_upon_by": named(built_upon_by),
+            "lin": lineage_picture(catalog, paper.key, page, graph or lineage_graph(catalog)),
             "knowledge": paper_knowledge(catalog, paper, page)}
+
+
+def lineage_graph(catalog: Catalog) -> tuple[dict, dict, dict]:
+    """(parents_of, children_of, section colours): every key -> the catalog keys it builds on
+    / that build on it, each list in date order (oldest first, ties by key) without repeats
+    (edges to papers outside the catalog dropped), and section_colours(catalog)."""
+    def when(k):
+        return catalog.papers[k].date, k
+    parents = {k: sorted({b for b in p.builds_on if b in catalog.papers and b != k}, key=when)
+               for k, p in catalog.papers.items()}
+    children: dict[str, list[str]] = {k: [] for k in catalog.papers}
+    for k in sorted(parents, key=when):
+        for b in parents[k]:
+            children[b].append(k)
+    return parents, children, section_colours(catalog)
+
+
+def section_colours(catalog: Catalog) -> dict[str, str]:
+    """The paper map's section colours (lineage.SECTION_PALETTE, by taxonomy order, then any
+    section the taxonomy does not list in the order of the first paper in it, as map.js)."""
+    ids = list(catalog.taxonomy.sections)
+    for key in sorted(catalog.papers):
+        if catalog.papers[key].section not in ids:
+            ids.append(catalog.papers[key].section)
+    return lineage.section_colours(ids)
+
+
+def lineage_picture(catalog: Catalog, key: str, page: str, graph: tuple[dict, dict, dict]
+                    ) -> dict | None:
+    """The lineage picture's view (lineage.lineage_view), or None when the paper is in no
+    lineage edge."""
+    parents_of, children_of, colours = graph
+    hood = lineage.neighbourhood(key, parents_of, children_of)
+    if hood.empty:
+        return None
+    keys = [hood.key] + hood.parents + hood.children + hood.grandparents + hood.grandchildren
+    secs = catalog.taxonomy.sections
+    info = {k: {"name": catalog.papers[k].name, "section": catalog.papers[k].section,
+                "section_title": (f"{secs[catalog.papers[k].section].area_title} / "
+                                  f"{secs[catalog.papers[k].section].title}")
+                if catalog.papers[k].section in secs else catalog.papers[k].section}
+            for k in keys}
+    return lineage.lineage_view(hood, info, lambda k: built_url(page, paper_page(k)),
+                                built_url(page, "map.md") + f"?paper={key}", colours)
 
 
 def _title_after_name(paper: Paper) -> str:
@@ -427,11 +474,12 @@ def render_pages(catalog: Catalog, contributing: str | None = None,
     upon = {p["key"]: p["built_upon_by"] for p in data["papers"]}
     paper_html = _environment(html=True).get_template("paper.html.j2")
     related = related_papers(catalog)
+    graph = lineage_graph(catalog)
     for key, paper in catalog.papers.items():
         page = paper_page(key)
         card = catalog.reproductions.get(key)
         body = paper_html.render(paper_view(catalog, paper, page, upon[key], related[key],
-                                            repo_url), repro=bool(card))
+                                            repo_url, graph), repro=bool(card))
         body = markdown_headings(body)
         render(page, "paper.md.j2", front=front_matter(title=paper.name, tags=list(paper.tags),
                                             search={"boost": search_boost(paper, len(upon[key]))}),
@@ -464,7 +512,9 @@ def render_pages(catalog: Catalog, contributing: str | None = None,
     # script, not with fetch(), so that it also works from file:// with no server.
     pages[f"{GEN}/catalog.json"] = render_json(catalog)
     pages[f"{GEN}/catalog-data.js"] = "window.AWM_CATALOG = " + json.dumps(
-        data, sort_keys=True, ensure_ascii=True) + ";\n"
+        data, sort_keys=True, ensure_ascii=True) + ";\n" + (
+        # the map's section colours, from the one list the paper pages' lineage pictures use
+        "window.AWM_SECTION_PALETTE = " + json.dumps(list(lineage.SECTION_PALETTE)) + ";\n")
     # each paper's entry of papers.bib, for the BibTeX export of the All papers page
     pages[f"{GEN}/bibtex-data.js"] = "window.AWM_BIBTEX = " + json.dumps(
         {key: render_entry(paper) for key, paper in sorted(catalog.papers.items())},

@@ -8,9 +8,12 @@
 
   var KEY = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
   var DATE = /^(\d{4})-(\d{2})$/;
-  var PALETTE = ["#3f51b5", "#e91e63", "#009688", "#ff9800", "#9c27b0", "#4caf50", "#795548",
-                 "#2196f3", "#f44336", "#607d8b", "#cddc39", "#00bcd4", "#673ab7", "#ffc107",
-                 "#8bc34a", "#ff5722"];
+  // Section colours: catalog/site/lineage.py's SECTION_PALETTE, the one list (the paper pages'
+  // lineage pictures use it too), written into generated/catalog-data.js by `awm site build`.
+  var PALETTE = (window.AWM_SECTION_PALETTE || []).filter(function (c) {
+    return typeof c === "string" && /^#[0-9a-f]{6}$/i.test(c);
+  });
+  if (!PALETTE.length) { PALETTE = ["#9e9e9e"]; }
   var MANY = 1500; // above this many papers the force layout is too slow for a browser
 
   function byId(id) { return document.getElementById(id); }
