@@ -210,7 +210,7 @@ class Scatter:
     bottom: int
 
 
-def _ticks(low: float, high: float, count: int = 5) -> list[float]:
+def round_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """Round tick values (steps of 1, 2 or 5 times a power of ten) from at or below ``low`` to
     at or above ``high``, about ``count`` intervals."""
     raw = (high - low) / count or 1.0
@@ -227,8 +227,8 @@ def scatter(rows: list[StreamingRow], width: int = 640, height: int = 360) -> Op
     if len(shown) < 2:
         return None
     left, right, top, bottom = 56, 16, 16, height - 44
-    xs = _ticks(0, max(r.fps for r in shown))
-    ys = _ticks(min(r.quality.value for r in shown), max(r.quality.value for r in shown))
+    xs = round_ticks(0, max(r.fps for r in shown))
+    ys = round_ticks(min(r.quality.value for r in shown), max(r.quality.value for r in shown))
     x0, x1, y0, y1 = xs[0], xs[-1], ys[0], ys[-1]
 
     def sx(v: float) -> float:

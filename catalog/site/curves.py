@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import re
 
+from catalog.compare import round_ticks
+
 WIDTH, HEIGHT = 460, 200   # the plotting area, in SVG units
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 34, 46  # room for the tick labels and the axis titles
 SERIES_STYLES = 8          # .awm-series-0 .. -7 in site.css (colour and dash)
@@ -77,19 +79,6 @@ def group_curves(names: list[str]) -> list[dict]:
     return sorted(out, key=lambda g: min(first[n] for n, _ in g["series"]))
 
 
-def _nice_step(span: float, most: int) -> float:
-    raw = span / max(most, 1)
-    power = 10 ** math.floor(math.log10(raw))
-    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-
-
-def _label(value: float, step: float) -> str:
-    digits = max(0, -math.floor(math.log10(step))) + (1 if step / 10 ** math.floor(
-        math.log10(step)) == 2.5 else 0)
-    text = f"{value:.{digits}f}"
-    return "0" if re.fullmatch(r"-?0(\.0*)?", text) else text
-
-
 def num(value: float) -> str:
     """A number for a caption or a description: four significant digits."""
     return f"{value:.4g}"
@@ -109,16 +98,15 @@ def line_chart(series: list[tuple[str, list]], x_title: str, y_title: str) -> di
     if high - low < 1e-12:
         pad = abs(high) * 0.1 or 1.0
         low, high = low - pad, high + pad
-    step = _nice_step(high - low, 5)
-    y0, y1 = math.floor(low / step) * step, math.ceil(high / step) * step
-    y_ticks = [y0 + k * step for k in range(int(round((y1 - y0) / step)) + 1)]
+    y_ticks = round_ticks(low, high)
+    y0, y1 = y_ticks[0], y_ticks[-1]
 
     def sx(i: float) -> float:
         return round(WIDTH * (i / (n - 1) if n > 1 else 0.5), 2)
 
     def sy(v: float) -> float:
         return round(HEIGHT - (v - y0) / (y1 - y0) * HEIGHT, 2)
-    x_step = int(_nice_step(max(n - 1, 1), 8)) or 1
+    x_step = max(1, int(round_ticks(0, max(n - 1, 1), 8)[1]))  # whole steps along the index
     x_ticks = sorted({0, *range(x_step - 1, n, x_step)} | {n - 1}) if n > 1 else [0]
     if len(x_ticks) > 2 and x_ticks[1] - x_ticks[0] < x_step * 0.75:
         x_ticks.pop(1)  # the first index always (1), and no label crowding it
@@ -139,7 +127,7 @@ def line_chart(series: list[tuple[str, list]], x_title: str, y_title: str) -> di
     return {"width": WIDTH, "height": HEIGHT, "left": LEFT, "top": TOP,
             "box": f"{-LEFT} {-TOP} {WIDTH + LEFT + RIGHT} {HEIGHT + TOP + BOTTOM}",
             "lines": lines, "n": n, "x_title": x_title, "y_title": y_title,
-            "y_ticks": [{"y": sy(t), "label": _label(t, step)} for t in y_ticks],
+            "y_ticks": [{"y": sy(t), "label": f"{t:g}"} for t in y_ticks],
             "x_ticks": [{"x": sx(i), "label": str(i + 1)} for i in x_ticks]}
 
 

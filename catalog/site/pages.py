@@ -358,10 +358,6 @@ def reproduction_view(catalog: Catalog, card: dict, page: str) -> dict:
     results.sort(key=lambda r: (_SCALE_ORDER.get(r["record"].get("scale"), 2),
                                 r["record"]["seed"] if isinstance(r["record"]["seed"], int)
                                 else 1 << 30, str(r["tag"])))
-    verdicts = {}
-    for res in results:
-        for c in res["claims"]:
-            verdicts.setdefault(c.get("id"), []).append((res["tag"], c))
     verdict = claim_verdicts(card)
     rule = _seed_rule(card)
     # The record summarised first: full scale when present, else smoke, else any.
@@ -385,10 +381,9 @@ def reproduction_view(catalog: Catalog, card: dict, page: str) -> dict:
                         ", ".join(str(r["tag"]) for r in rs))
         for scale, rs in by_scale.items())
     return {"card": card, "folder": folder, "paper": paper, "results": results,
-            "verdicts": verdicts, "verdict": verdict,
+            "verdict": verdict,
             "claims": [_claim_block(c, results, verdict.get(c["id"]), rule)
                        for c in card["claims"]],
-            "metric_names": metric_names,
             "metric_rows": [(name, [fmt(dict(r["metrics"])[name]) if name in dict(r["metrics"])
                                     else "" for r in results]) for name in metric_names],
             "protocol": protocol, "records_words": records_words,
@@ -472,7 +467,7 @@ def render_pages(catalog: Catalog, contributing: str | None = None,
                    rows=[_row(catalog, page, p) for p in catalog.in_section(sec.id)])
     data = catalog_data(catalog)  # also has the reverse lineage, computed once for all papers
     upon = {p["key"]: p["built_upon_by"] for p in data["papers"]}
-    paper_html = _environment(html=True).get_template("paper.html.j2")
+    paper_html = html_env.get_template("paper.html.j2")
     related = related_papers(catalog)
     graph = lineage_graph(catalog)
     for key, paper in catalog.papers.items():

@@ -155,9 +155,16 @@ class Visit:
         else:
             route.abort()
 
-    def go(self, path: str):
+    def go(self, path: str, width: int | None = None, height: int = 900):
+        """Open ``path``; with ``width``, in a viewport of that size."""
+        if width is not None:
+            self.page.set_viewport_size({"width": width, "height": height})
         self.page.goto(self.base_url + path, wait_until="load")
         return self.page
+
+    def scroll_width(self) -> int:
+        """The document's width: above the viewport's when the page scrolls sideways."""
+        return self.page.evaluate("document.documentElement.scrollWidth")
 
     def external(self) -> list[str]:
         return [u for u in self.requests if not _local(u)]

@@ -11,10 +11,8 @@ PAPER = "self-forcing"
 @pytest.mark.parametrize("width", [1400, 390])
 def test_lineage_picture_is_visible_linked_and_fits(built_site, visit, width):
     catalog, _ = built_site
-    page = visit.page
-    page.set_viewport_size({"width": width, "height": 900})
-    visit.go(f"generated/papers/{PAPER}.html")
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page = visit.go(f"generated/papers/{PAPER}.html", width)
+    assert visit.scroll_width() <= width
     svg = page.locator("figure.awm-lineage svg:visible")
     assert svg.count() == 1  # one layout shown: the wide one on a desktop, the narrow on a phone
     svg.scroll_into_view_if_needed()
@@ -47,14 +45,12 @@ def test_lineage_picture_is_visible_linked_and_fits(built_site, visit, width):
 
 
 def test_lineage_picture_reads_in_dark_mode(built_site, dark_visit):
-    page = dark_visit.page
-    page.set_viewport_size({"width": 390, "height": 844})
-    dark_visit.go(f"generated/papers/{PAPER}.html")
+    page = dark_visit.go(f"generated/papers/{PAPER}.html", 390, 844)
     page.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
     svg = page.locator("figure.awm-lineage svg:visible")
     svg.scroll_into_view_if_needed()
     fill, bg = svg.locator("text.awm-lin-label").first.evaluate(
         "t => [getComputedStyle(t).fill, getComputedStyle(t.parentNode.querySelector('rect')).fill]")
     assert fill != bg and fill not in ("rgb(0, 0, 0)", "none")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert dark_visit.scroll_width() <= 390
     dark_visit.screenshot(f"lineage-{PAPER}-390-dark", scroll_to="figure.awm-lineage")

@@ -11,10 +11,8 @@ PAGE = "generated/reproductions/diamond.html"
 @pytest.mark.parametrize("width", [1400, 390])
 def test_reproduction_page_fits_and_shows_its_charts(built_site, visit, width):
     catalog, _ = built_site
-    page = visit.page
-    page.set_viewport_size({"width": width, "height": 900})
-    visit.go(PAGE)
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page = visit.go(PAGE, width)
+    assert visit.scroll_width() <= width
     charts = page.locator("figure.awm-curve > svg")
     records = catalog.reproductions["diamond"]["results"]
     assert charts.count() >= len(records)
