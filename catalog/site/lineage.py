@@ -23,9 +23,12 @@ from dataclasses import dataclass, field
 # The one list of section colours: the paper map (site/assets/js/map.js) reads it from
 # window.AWM_SECTION_PALETTE, which `awm site build` writes into generated/catalog-data.js.
 # Section i of the taxonomy (in its file's order) gets colour i modulo the list's length.
-SECTION_PALETTE = ("#3f51b5", "#e91e63", "#009688", "#ff9800", "#9c27b0", "#4caf50", "#795548",
-                   "#2196f3", "#f44336", "#607d8b", "#cddc39", "#00bcd4", "#673ab7", "#ffc107",
-                   "#8bc34a", "#ff5722")
+# Okabe and Ito's colour-blind-safe set (jfly.uni-koeln.de/color), less its black (the text
+# colour of light pages, lost on dark ones): seven colours that stay apart under deuteranopia,
+# protanopia and tritanopia. The taxonomy has more sections than that (13), so the map pairs
+# colour with a second channel, a node shape per area (maplayout.AREA_SHAPES): no two sections
+# of one area share a colour as long as an area has at most seven sections.
+SECTION_PALETTE = ("#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7")
 UNKNOWN_COLOUR = "#9e9e9e"  # a section the taxonomy does not list (the map appends those)
 
 NODE_W, NODE_H = 140, 34        # a paper's box, in SVG units (1 unit = 1 px at full size)

@@ -178,3 +178,47 @@ def test_the_map_reads_the_same_palette(fake):
     js = (ROOT / "site" / "assets" / "js" / "map.js").read_text(encoding="utf-8")
     assert "window.AWM_SECTION_PALETTE" in js
     assert not any(c in js for c in lineage.SECTION_PALETTE[1:])  # no second copy
+
+
+# Colour-vision deficiency, simulated with Machado, Oliveira and Fernandes (2009) at severity
+# 1.0 on linear RGB; distances in CIELAB (CIE76, D65). Two colours about 15 apart or more are
+# told apart at a glance; the former Material palette had pairs under 2 apart for a deutan.
+CVD = {
+    "deuteranopia": ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413),
+                     (-0.011820, 0.042940, 0.968881)),
+    "protanopia": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216),
+                   (-0.003882, -0.048116, 1.051998)),
+    "tritanopia": ((1.255528, -0.076749, -0.178779), (-0.078411, 0.930809, 0.147602),
+                   (0.004733, 0.691367, 0.303900)),
+}
+MIN_DELTA_E = 15
+
+
+def _lab(hex_colour: str, vision: str | None = None) -> tuple[float, float, float]:
+    def linear(v):
+        v /= 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+    rgb = [linear(int(hex_colour[i:i + 2], 16)) for i in (1, 3, 5)]
+    if vision:
+        rgb = [min(1.0, max(0.0, sum(m * c for m, c in zip(row, rgb)))) for row in CVD[vision]]
+    r, g, b = rgb
+    xyz = (0.4124 * r + 0.3576 * g + 0.1805 * b, 0.2126 * r + 0.7152 * g + 0.0722 * b,
+           0.0193 * r + 0.1192 * g + 0.9505 * b)
+    f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+         for t in (xyz[0] / 0.95047, xyz[1], xyz[2] / 1.08883)]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+
+def _closest_pair(palette, vision=None) -> float:
+    return min(math.dist(_lab(a, vision), _lab(b, vision))
+               for i, a in enumerate(palette) for b in palette[i + 1:])
+
+
+@pytest.mark.parametrize("vision", [None, *CVD])
+def test_section_colours_stay_apart_for_every_colour_vision(vision):
+    palette = lineage.SECTION_PALETTE
+    assert len(set(c.lower() for c in palette)) == len(palette) >= 5
+    assert all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in palette)
+    assert _closest_pair(palette, vision) >= MIN_DELTA_E, vision
+    # the check tells a bad palette: Material's indigo and deep purple merge for a deutan
+    assert _closest_pair(("#3f51b5", "#673ab7"), "deuteranopia") < MIN_DELTA_E
