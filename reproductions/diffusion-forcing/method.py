@@ -9,8 +9,9 @@ sampling row r; each row is one network call followed by a per-frame DDIM step t
 row's levels. One function builds the three schedules of the paper from an "uncertainty
 offset": 0 = full-sequence diffusion (every frame at the same level), 1 = pyramid, S =
 autoregressive (a frame is fully denoised before the next starts).
-Stabilisation (Sec. 3.3): a generated frame is shown to the network as slightly noisy, at level
-``k_stab``, and the network is told so.
+Stabilisation (Sec. 3.3): a finished frame is shown to the network as if slightly noisy, at
+level ``k_stab``, and the network is told so.
+The loss is weighted by the official recipe's fused min-SNR (``fused_min_snr_weight``).
 """
 from __future__ import annotations
 
@@ -50,14 +51,35 @@ def make_batch(world, method: str, batch: int, frames: int, num_levels: int, see
     return {"x0": x0, "noise": noise, "k": k, "mask": mask}
 
 
+def fused_min_snr_weight(table, k, snr_clip: float = 5.0, decay: float = 0.8):
+    """The loss weight per frame (B, T) of the official video recipe (``use_snr`` and
+    ``use_cum_snr``, v-objective): min-SNR-5 weighting where a frame's SNR is fused with a
+    running, decaying average of the clipped SNR of the frames before it, so a frame whose past
+    is clean counts as less noisy than its own level says (much of it is known from the past).
+    ``decay`` 0.8 is the DMLab configuration's per-frame value. The weight of v-prediction is
+    clip(fused SNR) / (fused SNR + 1); for the first frame it is plain min-SNR."""
+    a = table.to(k.device)[k].double()
+    snr = a / (1 - a).clamp(min=1e-12)  # level 0 (clean): effectively infinite
+    unit = snr.clamp(max=snr_clip) / snr_clip            # clipped SNR in [0, 1]
+    past = torch.zeros_like(unit)                         # decaying average of frames < t
+    for t in range(1, k.shape[1]):
+        past[:, t] = unit[:, 0] if t == 1 else decay * past[:, t - 1] + (1 - decay) * unit[:, t - 1]
+    keep = 1 - decay * past                               # how much the past leaves unknown
+    fused_clipped = (1 - keep * (1 - unit)) * snr_clip
+    fused = (1 - keep * (1 - snr / snr_clip)) * snr_clip
+    return (fused_clipped / (fused + 1)).float()
+
+
 def loss_fn(table):
-    """v-prediction MSE on the frames that carry a loss, normalised by a constant (the number
-    of elements) so that ranks of a DDP run average to the single-process loss exactly."""
+    """Fused-min-SNR-weighted v-prediction MSE on the frames that carry a loss, normalised by a
+    constant (the number of elements) so that ranks of a DDP run average to the
+    single-process loss exactly. Both methods use the same weighting."""
     def loss(net, batch):
         x0, noise, k, mask = batch["x0"], batch["noise"], batch["k"], batch["mask"]
         v = net(add_noise(x0, noise, table, k), k)
         err = (v.float() - v_target(x0, noise, table, k)) ** 2
-        return (err * mask[..., None, None, None]).mean()
+        w = mask * fused_min_snr_weight(table, k)
+        return (err * w[..., None, None, None]).mean()
     return loss
 
 
@@ -77,38 +99,36 @@ def to_levels(m: torch.Tensor, steps: int, num_levels: int) -> torch.Tensor:
     return torch.round(m.float() * num_levels / steps).long()
 
 
-def _present(x, k, generated, stab_noise, table, k_stab):
-    """What the network sees: generated frames that are done (level 0) shown at k_stab."""
+def _present(x, k, table, k_stab):
+    """What the network sees: every finished frame (level 0), true context and generated
+    frames alike, is labelled k_stab and scaled as a frame at that level with no noise added,
+    as the official deterministic (DDIM) sampler does."""
     if k_stab == 0:
         return x, k
-    show = generated & (k == 0)
-    ks = torch.where(show, torch.full_like(k, k_stab), k)
-    keep = show.reshape(show.shape + (1, 1, 1))
-    return torch.where(keep, add_noise(x, stab_noise, table, ks), x), ks
+    done = k == 0
+    ks = torch.where(done, torch.full_like(k, k_stab), k)
+    scale = torch.where(done, table.to(x.device)[k_stab].sqrt(), torch.ones((), device=x.device))
+    return x * scale.reshape(scale.shape + (1,) * (x.dim() - 2)).to(x.dtype), ks
 
 
 @torch.no_grad()
-def sample(net, context, noise, table, schedule: str, steps: int, k_stab: int = 0,
-           stab_noise=None, context_generated=None):
+def sample(net, context, noise, table, schedule: str, steps: int, k_stab: int = 0):
     """Generate ``noise.shape[1]`` frames after ``context`` (B, c, C, H, W) following the named
-    scheduling matrix; ``noise`` is the new frames' initial noise. With ``k_stab`` > 0, every
-    finished generated frame (new ones, and context frames flagged in ``context_generated``
-    (B, c)) is shown at level k_stab using ``stab_noise`` (B, c + n, C, H, W).
+    scheduling matrix; ``noise`` is the new frames' initial noise. With ``k_stab`` > 0 the
+    network sees every finished frame as if at level k_stab (stabilisation, Sec. 3.3).
     Returns the new frames (B, n, C, H, W)."""
     b, c = context.shape[:2]
     n, K = noise.shape[1], len(table) - 1
     levels = to_levels(scheduling_matrix(n, steps, SCHEDULE_OFFSETS[schedule](steps)), steps, K)
     levels = levels.to(noise.device)
     x = torch.cat([context, noise], 1)
-    generated = torch.ones(b, c + n, dtype=torch.bool, device=x.device)
-    generated[:, :c] = False if context_generated is None else context_generated
     zeros = torch.zeros(b, c, dtype=torch.long, device=x.device)
     for r in range(len(levels) - 1):
         k = torch.cat([zeros, levels[r].expand(b, n)], 1)
         k_next = torch.cat([zeros, levels[r + 1].expand(b, n)], 1)
-        x_in, k_in = _present(x, k, generated, stab_noise, table, k_stab)
+        x_in, k_in = _present(x, k, table, k_stab)
         v = net(x_in, k_in).float()
-        x = ddim_step(x, v, table, k, k_next)
+        x = ddim_step(x, v, table, k, k_next)  # finished frames keep their level: unchanged
     return x[:, c:]
 
 
@@ -120,15 +140,11 @@ def rollout(net, context, n_new: int, window: int, table, steps: int, seed: int,
     ``seed``, so the rollout is reproducible."""
     g = torch.Generator().manual_seed(seed)
     hist = context
-    generated = torch.zeros(context.shape[:2], dtype=torch.bool, device=context.device)
     one = (context.shape[0], 1) + tuple(context.shape[2:])
     for _ in range(n_new):
         noise = torch.randn(one, generator=g).to(context.device)
-        ctx, gen = hist[:, -(window - 1):], generated[:, -(window - 1):]
-        stab = torch.randn((one[0], ctx.shape[1] + 1) + one[2:], generator=g).to(context.device)
-        new = sample(net, ctx, noise, table, "autoregressive", steps, k_stab, stab, gen)
+        new = sample(net, hist[:, -(window - 1):], noise, table, "autoregressive", steps, k_stab)
         hist = torch.cat([hist, new], 1)
-        generated = torch.cat([generated, torch.ones_like(generated[:, :1])], 1)
         yield new
 
 

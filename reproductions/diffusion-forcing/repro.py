@@ -112,13 +112,12 @@ def evaluate(models: dict, preset: dict, seed: int, device=None) -> dict:
     n = ev["schedule_samples"]
     g = torch.Generator().manual_seed(seed + 1)
     noise = torch.randn((n, T - c) + clips.shape[2:], generator=g).to(device)
-    stab = torch.randn((n, T) + clips.shape[2:], generator=g).to(device)
     ctx = clips[:n, :c].to(device)
     for name, net in models.items():
         k_stab = preset["k_stab"] if name == "df" else 0  # TF never saw noisy context
         for sch in SCHEDULES:
             with amp:
-                x = method.sample(net, ctx, noise, table, sch, S, k_stab, stab)
+                x = method.sample(net, ctx, noise, table, sch, S, k_stab)
             x = x.float().cpu().numpy()
             m[f"{name}_blob_valid_{sch}"] = float(blob_valid(x).mean())
             m[f"{name}_valid_{sch}"] = float(valid(x, ctx[:, -1].cpu().numpy()).mean())

@@ -71,18 +71,14 @@ def test_autoregressive_schedule_equals_sequential_next_frame_sampling(k_stab):
     g = torch.Generator().manual_seed(0)
     ctx = torch.rand(2, 2, 1, 12, 12, generator=g)
     noise = torch.randn(2, 5, 1, 12, 12, generator=g)
-    stab = torch.randn(2, 7, 1, 12, 12, generator=g)
-    whole = method.sample(net, ctx, noise, table, "autoregressive", steps, k_stab, stab)
+    whole = method.sample(net, ctx, noise, table, "autoregressive", steps, k_stab)
     hist = ctx
-    generated = torch.zeros(2, 2, dtype=torch.bool)
     for i in range(5):
-        new = method.sample(net, hist, noise[:, i:i + 1], table, "autoregressive", steps, k_stab,
-                            stab[:, :hist.shape[1] + 1], generated)
+        new = method.sample(net, hist, noise[:, i:i + 1], table, "autoregressive", steps, k_stab)
         hist = torch.cat([hist, new], 1)
-        generated = torch.cat([generated, torch.ones(2, 1, dtype=torch.bool)], 1)
     assert torch.allclose(whole, hist[:, 2:], atol=1e-5)
     assert whole.abs().max() > 0.1  # a real sample, not zeros
-    other = method.sample(net, ctx, noise, table, "full_sequence", steps, k_stab, stab)
+    other = method.sample(net, ctx, noise, table, "full_sequence", steps, k_stab)
     assert not torch.allclose(whole, other, atol=1e-3)  # the schedule matters
 
 
@@ -104,7 +100,33 @@ def test_batches_deterministic_and_noise_levels_per_method():
         assert (tf["k"][b, :t] == 0).all() and tf["k"][b, t] >= 1 and (tf["k"][b, t + 1:] == 20).all()
 
 
-def test_loss_is_the_masked_v_mse():
+def test_stabilisation_shows_every_finished_frame_scaled_to_its_level():
+    table, k_stab = noise_table(20), 3
+    x = torch.rand(2, 4, 1, 5, 5)
+    k = torch.tensor([[0, 0, 7, 20], [0, 0, 0, 12]])
+    shown, ks = method._present(x, k, table, k_stab)
+    done = k == 0
+    assert torch.equal(ks, torch.where(done, k_stab, k))          # true context included
+    s = float(table[k_stab].sqrt())
+    assert torch.allclose(shown[done], x[done] * s) and torch.equal(shown[~done], x[~done])
+    assert method._present(x, k, table, 0) == (x, k)
+
+
+def test_fused_min_snr_weight_follows_the_official_recipe():
+    table = noise_table(20)
+    snr = table / (1 - table).clamp(min=1e-12)
+    plain = lambda j: float(min(snr[j], 5.0) / (snr[j] + 1))   # min-SNR-5, v-objective
+    w = method.fused_min_snr_weight(table, torch.tensor([[9, 9], [20, 9], [0, 9]]))
+    assert abs(float(w[0, 0]) - plain(9)) < 1e-6                   # first frame: plain min-SNR
+    assert abs(float(w[1, 1]) - plain(9)) < 0.02                   # pure-noise past: ~ plain
+    # a clean past: the running average is 1, so 1 - decay of the frame is left unknown
+    keep, s = 1 - 0.8, float(snr[9])
+    want = (1 - keep * (1 - min(s, 5) / 5)) * 5 / ((1 - keep * (1 - s / 5)) * 5 + 1)
+    assert abs(float(w[2, 1]) - want) < 1e-6 and float(w[2, 1]) > float(w[1, 1])
+    assert (w > 0).all() and torch.isfinite(w).all()
+
+
+def test_loss_is_the_weighted_masked_v_mse():
     table = noise_table(20)
     world = BouncingBalls(BallsConfig(size=12))
     batch = method.make_batch(world, "df", 4, 8, 20, 0, 0)
@@ -113,7 +135,8 @@ def test_loss_is_the_masked_v_mse():
     from reproductions.harness.schedules import add_noise, v_target
     v = net(add_noise(batch["x0"], batch["noise"], table, batch["k"]), batch["k"])
     err = (v - v_target(batch["x0"], batch["noise"], table, batch["k"])) ** 2
-    want = (err.mean(dim=(2, 3, 4)) * batch["mask"]).mean()
+    weight = method.fused_min_snr_weight(table, batch["k"])
+    want = (err.mean(dim=(2, 3, 4)) * batch["mask"] * weight).mean()
     assert torch.allclose(got, want, atol=1e-7)
 
 
