@@ -24,7 +24,7 @@ from catalog.render.bibtex import render_entry
 from catalog.render.json import catalog_data, render_json
 from catalog.render.readme import claim_verdicts, reproduction_summary
 
-from . import curves, lineage, text
+from . import curves, lineage, maplayout, text
 from .related import Related, related_papers
 from .stats import stats_view
 from .compare import compare_pages, paper_knowledge
@@ -162,6 +162,15 @@ def lineage_graph(catalog: Catalog) -> tuple[dict, dict, dict]:
         for b in parents[k]:
             children[b].append(k)
     return parents, children, section_colours(catalog)
+
+
+def map_view(data: dict) -> dict:
+    """The paper map's layouts (maplayout.map_data) from catalog_data's papers, edges and
+    taxonomy: the same data the map draws."""
+    papers = [{"key": p["key"], "name": p["name"], "section": p["section"], "date": p["date"]}
+              for p in data["papers"]]
+    return maplayout.map_data(papers, [(e["from"], e["to"]) for e in data["edges"]],
+                              data["taxonomy"]["areas"])
 
 
 def section_colours(catalog: Catalog) -> dict[str, str]:
@@ -509,7 +518,10 @@ def render_pages(catalog: Catalog, contributing: str | None = None,
     pages[f"{GEN}/catalog-data.js"] = "window.AWM_CATALOG = " + json.dumps(
         data, sort_keys=True, ensure_ascii=True) + ";\n" + (
         # the map's section colours, from the one list the paper pages' lineage pictures use
-        "window.AWM_SECTION_PALETTE = " + json.dumps(list(lineage.SECTION_PALETTE)) + ";\n")
+        "window.AWM_SECTION_PALETTE = " + json.dumps(list(lineage.SECTION_PALETTE)) + ";\n"
+        # the map's two layouts, computed here so that the page runs no layout of its own
+        "window.AWM_MAP = " + json.dumps(map_view(data), sort_keys=True, ensure_ascii=True)
+        + ";\n")
     # each paper's entry of papers.bib, for the BibTeX export of the All papers page
     pages[f"{GEN}/bibtex-data.js"] = "window.AWM_BIBTEX = " + json.dumps(
         {key: render_entry(paper) for key, paper in sorted(catalog.papers.items())},

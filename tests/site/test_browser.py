@@ -115,7 +115,7 @@ def test_map_filters_reduce_the_visible_nodes(built_site, visit):
     assert visit.errors == []
 
 
-def test_map_search_highlights_and_click_opens_the_paper(built_site, visit):
+def test_map_search_highlights_and_click_shows_the_details(built_site, visit):
     catalog, _ = built_site
     page = _open_map(visit, f"?paper={PAPER}")
     assert page.evaluate("awmMap.cy.nodes('.found').map(n => n.id())") == [PAPER]
@@ -130,9 +130,158 @@ def test_map_search_highlights_and_click_opens_the_paper(built_site, visit):
     x, y = page.evaluate("key => { const p = awmMap.cy.getElementById(key).renderedPosition();"
                          " return [p.x, p.y]; }", PAPER)
     assert 0 < x < box["width"] and 0 < y < box["height"]
+    # a click shows the details with a link to the page; a double click opens the page
+    # (the paper centred first: the details card covers the map's lower left corner)
+    x, y = page.evaluate("key => { const cy = awmMap.cy, n = cy.getElementById(key);"
+                         " cy.center(n); const p = n.renderedPosition(); return [p.x, p.y]; }",
+                         PAPER)
     page.mouse.click(box["x"] + x, box["y"] + y)
+    details = page.locator("#awm-details")
+    assert details.is_visible() and catalog.papers[PAPER].name in details.inner_text()
+    assert details.locator("a").get_attribute("href") == f"generated/papers/{PAPER}.html"
+    assert page.url.endswith(f"map.html?paper={PAPER}")
+    page.mouse.dblclick(box["x"] + x, box["y"] + y)
     page.wait_for_url(f"**/generated/papers/{PAPER}.html", timeout=10000)
     assert visit.errors == [] and visit.external() == []
+
+
+# The labels the map shows (names too small to read are hidden: class quiet), as drawn, in
+# pixels of the map box: those inside the view with ``inside``, else every visible paper's
+# (boxes scale alike, so this is the whole map's at any zoom). Pairs of them that overlap.
+_LABELS = """inside => {
+  const cy = awmMap.cy, W = cy.width(), H = cy.height(), boxes = [];
+  cy.nodes(':visible').not('.quiet').forEach(n => {
+    if (!n.style('label')) return;
+    const b = n.renderedBoundingBox({includeLabels: true, includeNodes: false});
+    if (inside && (b.x2 < 0 || b.x1 > W || b.y2 < 0 || b.y1 > H)) return;
+    boxes.push([n.id(), b.x1, b.y1, b.x2, b.y2]);
+  });
+  const pairs = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    if (a[1] < b[3] && b[1] < a[3] && a[2] < b[4] && b[2] < a[4]) pairs.push([a[0], b[0]]);
+  }
+  return {shown: boxes.length, pairs: pairs, zoom: cy.zoom(), font: awmMap.font,
+          legible: awmMap.legible};
+}"""
+
+
+def _rects_overlap(rects) -> list:
+    return [(i, j) for i, a in enumerate(rects) for j, b in enumerate(rects) if i < j and
+            a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and
+            a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]]
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_map_labels_are_legible_and_never_overlap(built_site, request, width, scheme):
+    catalog, _ = built_site
+    visit = request.getfixturevalue("visit" if scheme == "light" else "dark_visit")
+    page = visit.go("map.html", width)
+    page.wait_for_function("window.awmMap && window.awmMap.cy.nodes().length > 0")
+    shown = page.evaluate(_LABELS, True)
+    # names show at the opening view, at a size that reads, and none overlaps another
+    assert shown["pairs"] == []
+    assert shown["zoom"] * shown["font"] >= shown["legible"]
+    assert shown["shown"] >= (len(catalog.papers) * 0.8 if width >= 1400 else 25)
+    if width < 1400:  # a phone opens zoomed in on the most linked paper, and says so
+        assert "Zoomed in so that names can be read" in page.locator("#awm-status").inner_text()
+    visit.screenshot(f"map-graph-{width}-{scheme}", scroll_to="#awm-map")
+    # the whole map, names as drawn (real font, not the build's estimate): no overlap at all
+    page.evaluate("() => { awmMap.cy.zoom(1); }")
+    everything = page.evaluate(_LABELS, False)
+    assert everything["shown"] == len(catalog.papers) and everything["pairs"] == []
+    # the timeline: a month axis whose labels do not collide, and the lanes' names; it opens
+    # on the newest months at a zoom where names read, and Fit shows every month and lane
+    page.select_option("#awm-view", "timeline")
+    titles = [catalog.taxonomy.sections[s].title for s in catalog.taxonomy.sections
+              if catalog.in_section(s)]
+    first = min(p.date for p in catalog.papers.values())
+    for fitted in (False, True):
+        if fitted:
+            page.click("#awm-fit")
+        ticks = page.eval_on_selector_all(
+            "#awm-map svg.awm-map-axis text.awm-tick",
+            "ts => ts.map(t => { const r = t.getBoundingClientRect();"
+            " return {text: t.textContent, x: r.x, y: r.y, width: r.width, height: r.height}; })")
+        assert len(ticks) >= 3 and all(re.fullmatch(r"\d{4}-\d{2}", t["text"]) for t in ticks)
+        assert [t["text"] for t in ticks] == sorted(t["text"] for t in ticks)
+        assert _rects_overlap(ticks) == []
+        names = page.eval_on_selector_all("#awm-map svg.awm-map-lanes text.awm-lane-name",
+                                          "ts => ts.map(t => t.textContent)")
+        assert names and names == [t for t in titles if t in names]
+        if fitted:
+            assert ticks[0]["text"] <= first[:4] + "-12"
+            if width >= 1400:
+                assert names == titles
+        else:
+            assert ticks[-1]["text"] >= max(p.date for p in catalog.papers.values())[:4]
+            visit.screenshot(f"map-timeline-{width}-{scheme}", scroll_to="#awm-map")
+            shown = page.evaluate(_LABELS, True)
+            assert shown["pairs"] == [] and shown["shown"] >= 10
+            assert shown["zoom"] * shown["font"] >= shown["legible"]
+    page.evaluate("() => { awmMap.cy.zoom(1); }")
+    everything = page.evaluate(_LABELS, False)
+    assert everything["shown"] == len(catalog.papers) and everything["pairs"] == []
+    assert visit.errors == [] and visit.external() == []
+
+
+def test_map_deep_link_zooms_to_the_paper(built_site, visit):
+    catalog, _ = built_site
+    page = visit.go(f"map.html?paper={PAPER}", 1400)
+    page.wait_for_function("window.awmMap && window.awmMap.cy.nodes().length > 0")
+    at = page.evaluate("""key => { const cy = awmMap.cy, n = cy.getElementById(key),
+        p = n.renderedPosition(), near = n.closedNeighborhood().nodes();
+        return {zoom: cy.zoom(), x: p.x, y: p.y, w: cy.width(), h: cy.height(),
+                near: near.map(m => m.id()), faded: near.filter('.faded').length,
+                others: cy.nodes().not(near).not('.faded').length}; }""", PAPER)
+    # the paper in the middle of the view, its neighbours in colour, the rest faded
+    assert abs(at["x"] - at["w"] / 2) < 20 and abs(at["y"] - at["h"] / 2) < 20
+    assert at["faded"] == 0 and at["others"] == 0 and len(at["near"]) > 3
+    assert catalog.papers[PAPER].name in page.locator("#awm-details").inner_text()
+    page.click("#awm-fit")
+    fitted = page.evaluate("awmMap.cy.zoom()")
+    assert at["zoom"] > 1.3 * fitted
+    assert visit.errors == [] and visit.external() == []
+
+
+def test_map_tap_on_a_phone_shows_the_details_and_stays(built_site, browser, base_url):
+    catalog, _ = built_site
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
+                                  is_mobile=True)
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(base_url + "map.html", wait_until="load")
+        page.wait_for_function("window.awmMap && window.awmMap.cy.nodes().length > 0")
+        page.locator("#awm-map").scroll_into_view_if_needed()
+        key, x, y = page.evaluate("""() => { const cy = awmMap.cy, W = cy.width(), H = cy.height();
+            const n = cy.nodes().filter(n => { const p = n.renderedPosition();
+              return p.x > 20 && p.x < W - 20 && p.y > 20 && p.y < H / 2; })
+              .sort((a, b) => b.degree() - a.degree())[0];
+            const p = n.renderedPosition(); return [n.id(), p.x, p.y]; }""")
+        box = page.locator("#awm-map").bounding_box()
+        page.touchscreen.tap(box["x"] + x, box["y"] + y)
+        details = page.locator("#awm-details")
+        details.wait_for(state="visible", timeout=5000)
+        paper = catalog.papers[key]
+        text = details.inner_text()
+        section = catalog.taxonomy.sections[paper.section]
+        for part in (paper.name, paper.date, section.title):
+            assert part in text
+        if paper.title != paper.name:
+            assert paper.title in text
+        assert details.locator("a").get_attribute("href") == f"generated/papers/{key}.html"
+        # in view on the phone's screen, and the page did not change
+        card = details.bounding_box()
+        assert card["x"] >= 0 and card["x"] + card["width"] <= 390
+        assert card["y"] + card["height"] <= 844 and card["y"] >= 0
+        page.wait_for_timeout(500)
+        assert page.url.endswith("map.html")
+        assert errors == []
+    finally:
+        context.close()
 
 
 def test_hostile_record_renders_as_text_everywhere(built_site, visit, hostile):
