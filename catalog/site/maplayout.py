@@ -78,21 +78,6 @@ def graph_box(lines: list[str]) -> tuple[float, float, float, float]:
             half, NODE / 2 + LABEL_GAP + len(lines) * LINE + PAD_Y)
 
 
-def _components(keys: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
-    parent = {k: k for k in keys}
-
-    def root(k):
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-    for a, b in edges:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {k: root(k) for k in keys}
-
-
 def graph_layout(papers: list[dict], edges: list[tuple[str, str]], sections: list[str]
                  ) -> dict[str, tuple[float, float]]:
     """key -> (x, y) of the node's centre. ``papers``: {"key", "name", "section", "date"} in
@@ -330,12 +315,12 @@ def map_data(papers: list[dict], edges: list[tuple[str, str]], areas: list[dict]
     """What `awm site build` writes as window.AWM_MAP for map.js: both layouts, each paper's
     drawn label (wrapped), and the shape of each section (by its area)."""
     sections = [s for a in areas for s in a["sections"]]
-    shapes = {s["id"]: AREA_SHAPES[i % len(AREA_SHAPES)]
-              for i, a in enumerate(areas) for s in a["sections"]}
+    area_shapes = {a["id"]: AREA_SHAPES[i % len(AREA_SHAPES)] for i, a in enumerate(areas)}
+    shapes = {s["id"]: area_shapes[a["id"]] for a in areas for s in a["sections"]}
     return {
         "graph": graph_layout(papers, edges, [s["id"] for s in sections]),
         "timeline": timeline_layout(papers, sections),
         "labels": {p["key"]: "\n".join(wrap(p["name"])) for p in papers},
         "shapes": shapes, "font": FONT, "node": NODE,
-        "area_shapes": {a["id"]: AREA_SHAPES[i % len(AREA_SHAPES)] for i, a in enumerate(areas)},
+        "area_shapes": area_shapes,
     }

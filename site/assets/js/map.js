@@ -17,7 +17,8 @@
   });
   if (!PALETTE.length) { PALETTE = ["#9e9e9e"]; }
   var MAP = window.AWM_MAP || {};
-  var SHAPES = ["ellipse", "rectangle", "diamond", "triangle", "pentagon", "hexagon"];
+  // each area's node shape, chosen at build time (maplayout.AREA_SHAPES); Cytoscape shape names
+  var AREA_SHAPES = MAP.area_shapes || {};
   var FONT = +MAP.font || 11, NODE = +MAP.node || 14;
   var LEGIBLE = 8;       // px: names drawn smaller than this are hidden (zoom in to read them)
   var PAD = 24;          // px around the fitted map
@@ -69,9 +70,10 @@
     });
     var keys = {}, sections = [], known = {}, areas = [];
     papers.forEach(function (p) { keys[p.key] = true; });
-    ((data.taxonomy || {}).areas || []).forEach(function (area, a) {
-      var shape = SHAPES[a % SHAPES.length], item = { title: String(area.title || area.id),
-                                                      shape: shape, sections: [] };
+    ((data.taxonomy || {}).areas || []).forEach(function (area) {
+      var named = AREA_SHAPES[area.id];
+      var shape = typeof named === "string" && /^[a-z-]+$/.test(named) ? named : "ellipse";
+      var item = { title: String(area.title || area.id), shape: shape, sections: [] };
       areas.push(item);
       (area.sections || []).forEach(function (s) {
         known[s.id] = true;
